@@ -1,0 +1,35 @@
+# One command each: `make run` and `make test` create .venv on first use and install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Numeric libraries get one thread in tests: the machine has two cores and the suite runs in parallel with nothing.
+TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 MPLBACKEND=Agg
+
+.PHONY: run test lint matrix bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/maestro-mcp generate --style "lofi hip hop" --key Cm --tempo 75 --bars 8 \
+		--roles drums,bass,chords,melody --seed 1 -o demo.mid
+
+test: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m pytest -q
+
+matrix: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m pytest -q -m matrix
+
+lint: $(STAMP)
+	$(BIN)/ruff check maestro_mcp tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(TEST_ENV) $(BIN)/python benchmarks/generate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
