@@ -1,0 +1,82 @@
+"""Where a DAW tool call runs (tools.md §2.5), and the one transaction around a headless call.
+
+Today every call runs on the principal's headless project. The WebSocket DAW route (``STORI_DAW_MODE``
+``auto``/``daw`` with a connected Stori DAW) belongs in ``execute`` before the headless branch: resolve
+against the DAW mirror with ``resolve_entities(..., pass_unknown_ids=True)``, complete the arguments
+with ``effective_arguments``, forward, and on ``success: true`` ``apply`` the same arguments to the mirror.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maestro_mcp.config import Settings
+from maestro_mcp.errors import ErrorCode, ToolError
+from maestro_mcp.store.projects import ProjectStore
+
+from .arguments import effective_arguments
+from .headless import DAW_TOOLS, READ_ONLY_TOOLS
+from .model import Project
+from .ops import HANDLERS
+from .resolve import resolve_entities
+
+HEADLESS = "headless"
+NO_DAW_MESSAGE = "No DAW connected. Please open Stori and connect."
+
+
+async def execute(
+    principal: str,
+    projects: ProjectStore,
+    settings: Settings,
+    tool: str,
+    params: dict[str, Any],
+    *,
+    warnings: list[str] | None = None,
+) -> tuple[dict[str, Any], str]:
+    """Run one DAW tool for ``principal``; return its result fields (with ``stateVersion``) and who ran it.
+
+    Non-blocking notes are appended to ``warnings`` when a list is passed (they belong in the envelope).
+    Entity errors leave with ``executed_by`` unset (stage 5); errors raised while applying carry
+    ``"headless"``.
+    """
+    if tool not in DAW_TOOLS:
+        raise ToolError.one(ErrorCode.UNKNOWN_TOOL, "", f"unknown tool '{tool}'")
+    # The DAW route goes here. Until it exists no DAW can be connected, so `daw` mode refuses every call
+    # but the project read, which falls back to the headless project (tools.md §2.5).
+    if settings.daw_mode == "daw" and tool not in READ_ONLY_TOOLS:
+        raise ToolError.one(ErrorCode.DAW_UNAVAILABLE, "", NO_DAW_MESSAGE)
+    return await _headless(principal, projects, tool, params, warnings)
+
+
+async def _headless(
+    principal: str,
+    projects: ProjectStore,
+    tool: str,
+    params: dict[str, Any],
+    warnings: list[str] | None,
+) -> tuple[dict[str, Any], str]:
+    handler = HANDLERS[tool]
+
+    if tool in READ_ONLY_TOOLS:
+        project, version = await projects.read(principal)
+        result = handler(project, params, [])
+        return {**result, "stateVersion": version}, HEADLESS
+
+    notes: list[str] = []
+
+    def run(project: Project) -> dict[str, Any]:
+        # The store may call this again on a freshly loaded project after a write conflict:
+        # start from a clean slate every time, so nothing of a lost attempt leaks out.
+        notes.clear()
+        resolved = resolve_entities(project, tool, params)
+        arguments = effective_arguments(project, tool, resolved)
+        try:
+            return handler(project, arguments, notes)
+        except ToolError as exc:
+            exc.executed_by = exc.executed_by or HEADLESS
+            raise
+
+    result, version = await projects.mutate(principal, run)
+    if warnings is not None:
+        warnings.extend(notes)
+    return {**result, "stateVersion": version}, HEADLESS

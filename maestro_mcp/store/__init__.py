@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy async Core over SQLite (default) or Postgres."""

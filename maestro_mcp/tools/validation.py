@@ -1,0 +1,151 @@
+"""Validation of one object level against its ``Param`` declarations: spelling (snake/camel, aliases),
+unknown keys, converting aliases, required parameters, defaults - and the dispatch of each value to its
+kind's validator (``coerce`` for JSON types, ``formats`` for the domain formats, arrays and objects here).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from maestro_mcp.errors import ErrorCode
+from maestro_mcp.tools import formats
+from maestro_mcp.tools.coerce import (
+    INVALID,
+    ConversionError,
+    Issues,
+    boolean,
+    integer,
+    join,
+    json_type,
+    mismatch,
+    number,
+    string,
+)
+from maestro_mcp.tools.params import NO_DEFAULT, Param, to_camel, to_snake
+
+__all__ = ["INVALID", "ConversionError", "Issues", "check_object", "check_value", "json_type"]
+
+
+# -- Objects: key spelling, unknown keys, defaults ------------------------------------------------------
+
+def _spellings(name: str) -> set[str]:
+    return {name, to_snake(name), to_camel(name), to_camel(to_snake(name))}
+
+
+def check_object(
+    fields: tuple[Param, ...],
+    raw: dict[str, Any],
+    prefix: str,
+    issues: Issues,
+    new_id_names: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Validate one object level and return its normalised form: canonical names, fields order, defaults."""
+    by_spelling: dict[str, tuple[Param, int]] = {}
+    for f in fields:
+        for rank, names in ((1, _spellings(f.name)), (3, {s for a in f.aliases for s in _spellings(a)})):
+            for s in names:
+                by_spelling.setdefault(s, (f, rank))
+        by_spelling[f.name] = (f, 0)
+        for a in f.aliases:
+            by_spelling.setdefault(a, (f, 2))
+    chosen: dict[str, tuple[int, str, Any]] = {}
+    for key, value in raw.items():
+        hit = by_spelling.get(key) if isinstance(key, str) else None
+        if hit is None:
+            if key in new_id_names or (isinstance(key, str) and to_camel(key) in new_id_names):
+                issues.warnings.append(f"ignored '{join(prefix, key)}': the server assigns ids to new entities")
+            else:
+                issues.unknown(join(prefix, str(key)))
+            continue
+        f, rank = hit
+        prior = chosen.get(f.name)
+        if prior is None or (value is not None and (prior[2] is None or rank < prior[0])):
+            if prior is not None and prior[2] is not None:
+                issues.warnings.append(f"ignored '{join(prefix, prior[1])}': '{join(prefix, key)}' is also given")
+            chosen[f.name] = (rank, key, value)
+        elif value is not None:
+            issues.warnings.append(f"ignored '{join(prefix, key)}': '{join(prefix, prior[1])}' is also given")
+
+    values: dict[str, Any] = {}
+    for f in fields:
+        if f.name in chosen and chosen[f.name][2] is not None:
+            _, key, value = chosen[f.name]
+            path = join(prefix, f.name if key in _spellings(f.name) else key)
+            values[f.name] = check_value(f, value, path, issues)
+    # Converting aliases fill their target only when the canonical parameter is absent (canonical wins).
+    for f in fields:
+        if f.converts_to is None or f.name not in values:
+            continue
+        value = values.pop(f.name)
+        if value is INVALID or f.converts_to in values:
+            continue
+        assert f.convert is not None
+        try:
+            values[f.converts_to] = f.convert(value)
+        except ConversionError as exc:
+            issues.error(exc.code, join(prefix, chosen[f.name][1]), str(exc))
+            values[f.converts_to] = INVALID
+
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f.hidden:
+            continue
+        if f.name in values:
+            out[f.name] = values[f.name]
+        elif f.required:
+            hint = f" ({f.missing_hint})" if f.missing_hint else ""
+            issues.error(ErrorCode.MISSING_REQUIRED, join(prefix, f.name), f"is required{hint}")
+        elif f.default is not NO_DEFAULT:
+            out[f.name] = copy.deepcopy(f.default)
+    return out
+
+
+def _array(p: Param, value: Any, path: str, issues: Issues) -> Any:
+    if not isinstance(value, list):
+        return mismatch(issues, path, "an array", value)
+    ok = True
+    if p.min_items and len(value) < p.min_items:
+        issues.error(ErrorCode.INVALID_VALUE, path, f"must contain at least {p.min_items} item")
+        ok = False
+    if p.max_items is not None and len(value) > p.max_items:
+        issues.error(ErrorCode.VALUE_OUT_OF_RANGE, path, f"must have at most {p.max_items} items (got {len(value)})")
+        ok = False
+    assert p.items is not None
+    out = [check_value(p.items, item, f"{path}[{i}]", issues) for i, item in enumerate(value)]
+    return out if ok and all(v is not INVALID for v in out) else INVALID
+
+
+def _object(p: Param, value: Any, path: str, issues: Issues) -> Any:
+    if not isinstance(value, dict):
+        return mismatch(issues, path, "an object", value)
+    before = len(issues.errors)
+    out = check_object(p.fields, value, path, issues)
+    return out if len(issues.errors) == before else INVALID
+
+
+_VALIDATORS = {
+    "integer": integer,
+    "number": number,
+    "boolean": boolean,
+    "string": string,
+    "key": formats.key_text,
+    "time_signature": formats.time_signature,
+    "color": formats.color,
+    "array": _array,
+    "object": _object,
+    "settings": formats.settings,
+    "chords": formats.chord_texts,
+    "progression": formats.chord_texts,
+    "density": formats.density,
+    "note_range": formats.note_range,
+}
+
+
+def check_value(p: Param, value: Any, path: str, issues: Issues) -> Any:
+    if value is None:
+        # Only array items reach here with null: an absent/null parameter is handled by check_object.
+        if p.required:
+            return issues.error(ErrorCode.MISSING_REQUIRED, path, "is required")
+        return mismatch(issues, path, f"{'an' if p.kind in ('object', 'array', 'integer') else 'a'} {p.kind}", value)
+    return _VALIDATORS[p.kind](p, value, path, issues)
