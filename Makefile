@@ -6,13 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 # Numeric libraries get one thread in tests: the machine has two cores and the suite runs in parallel with nothing.
 TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 MPLBACKEND=Agg
 
-.PHONY: run test lint matrix bench clean
+.PHONY: install run test lint matrix bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/maestro-mcp generate --style "lofi hip hop" --key Cm --tempo 75 --bars 8 \

@@ -7,25 +7,28 @@ shaped velocities; swing and humanisation come later (``compose``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from bisect import bisect_right
-from dataclasses import dataclass
 
-from .bass_patterns import FILLS, FORMS, IDIOMS, PATTERNS, Idiom, Pattern
+from .bass_patterns import FILLS, FORMS, IDIOMS, PATTERNS, Pattern
+from .bass_pitch import EPS, STEP, Line, Slot, assign_pitches
+from .bass_walk import walking_slots
 from .context import GenContext
 from .parts import ControlChange, Note, Part, PitchBend
-from .theory import Chord
 
 _ARC = (0, -3, 1, 4)  # bar-by-bar dynamics of a four-bar phrase: settle, then push into the next
+
 
 
 # ---------------------------------------------------------------------------------------------------
 # Rhythm
 
 
-def _pattern_rhythm(ctx: GenContext, patterns: tuple[Pattern, ...], fills: tuple[Pattern, ...],
-                    rng: random.Random) -> list[Slot]:
+def _pattern_rhythm(
+    ctx: GenContext, patterns: tuple[Pattern, ...], fills: tuple[Pattern, ...], rng: random.Random
+) -> list[Slot]:
     """Bars from the style's patterns: seeded variants arranged in a four-bar form, fills at phrase ends,
     events thinned or kept by density."""
     chosen = [patterns[i] for i in rng.sample(range(len(patterns)), k=min(3, len(patterns)))]
@@ -138,16 +141,22 @@ def _thicken(ctx: GenContext, line: Line, slots: list[Slot], rng: random.Random)
     if ctx.density <= 0.8:
         return slots
     extra: list[Slot] = []
-    for a, b in zip(slots, slots[1:], strict=False):
-        if b.start - a.start >= 1 - EPS and line.span_index(a.start) == line.span_index(b.start):
-            if rng.random() < (ctx.density - 0.8) * 4:
-                t = a.start + 0.5
-                extra.append(Slot(t, 0.5, "O" if rng.random() < 0.4 else "R", a.step + 2, a.bar))
+    for a, b in itertools.pairwise(slots):
+        same_chord = line.span_index(a.start) == line.span_index(b.start)
+        if b.start - a.start >= 1 - EPS and same_chord and rng.random() < (ctx.density - 0.8) * 4:
+            extra.append(Slot(a.start + 0.5, 0.5, "O" if rng.random() < 0.4 else "R", a.step + 2, a.bar))
     return sorted(slots + extra, key=lambda s: s.start)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Pitch, length, velocity
+
+
+def _metric_weight(step: int) -> int:
+    """Velocity offset by position: the one, then the half bar, the other beats, 8ths, 16ths."""
+    if step in (0, 8):
+        return 12 if step == 0 else 5
+    return (2, -6, -2, -6)[step % 4]
 
 
 def _shape(ctx: GenContext, line: Line, slots: list[Slot], rng: random.Random) -> list[Note]:
@@ -167,9 +176,10 @@ def _shape(ctx: GenContext, line: Line, slots: list[Slot], rng: random.Random) -
             dur = min(dur, 0.12)
         w = idiom.accents.get(s.step)
         if w is None:
-            w = 12 if s.step == 0 else 5 if s.step == 8 else 2 if s.step % 4 == 0 else -2 if s.step % 2 == 0 else -6
+            w = _metric_weight(s.step)
         v = base + w + (4 if i != last_i and s.step else 0) + phrase_lift[s.bar // 4] + _ARC[s.bar % 4]
-        if i == last_i and (s.step == 0 or (notes and notes[-1].pitch == s.pitch and notes[-1].duration >= 2)):
+        restrike = bool(notes) and notes[-1].pitch == s.pitch and notes[-1].duration >= 2
+        if i == last_i and (s.step == 0 or restrike):
             v -= 6  # a held chord's later downbeats and restrikes stay under its arrival
         if s.kind == "ghost":
             v = round(base * 0.55)
@@ -188,7 +198,7 @@ def _glides(ctx: GenContext, notes: list[Note], rng: random.Random) -> list[Pitc
     range) and slides into tune, back at centre well before the note ends."""
     amount = rng.choice((0.35, 0.55, 0.75))
     bends: list[PitchBend] = []
-    for a, b in zip(notes, notes[1:], strict=False):
+    for a, b in itertools.pairwise(notes):
         if a.pitch == b.pitch or b.start - a.end > 0.3 or rng.random() >= amount:
             continue
         semis = max(-2, min(2, a.pitch - b.pitch))
@@ -208,7 +218,8 @@ def _sweeps(ctx: GenContext, rng: random.Random) -> list[ControlChange]:
     events = []
     for k in range(ctx.bars * 2):
         t = (k % (phrase * 2)) / max(1, min(phrase, ctx.bars) * 2 - 1)
-        f = t if shape == "rise" else math.sin(math.pi * t) if shape == "arch" else 1 - 0.6 * math.sin(math.pi * t)
+        arch = math.sin(math.pi * t)
+        f = t if shape == "rise" else arch if shape == "arch" else 1 - 0.6 * arch
         events.append(ControlChange(74, round((k // 2) * bpb + (k % 2) * half, 4), round(lo + (hi - lo) * f)))
     return events
 
@@ -223,8 +234,6 @@ def generate(ctx: GenContext) -> Part:
     rng = ctx.rng
     line = Line(ctx, idiom, ctx.rng_for("bass", "line"))
     if style == "walking":
-        from .bass_walk import walking_slots
-
         slots = walking_slots(ctx, line, rng)
     else:
         if style == "808":
@@ -237,6 +246,7 @@ def generate(ctx: GenContext) -> Part:
             _syncopate(ctx, line, slots, rng)
             slots = _thicken(ctx, line, slots, rng)
         slots = _ensure_statements(ctx, line, slots)
+    # Chromatic approaches may use this share of the notes: under the 0.97 / 0.80 in-key floors with room.
     budget = 0.12 if ctx.profile.loose_key else 0.02
     line.out_budget = int(len(slots) * budget)
     assign_pitches(line, slots)

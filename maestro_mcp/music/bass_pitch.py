@@ -76,15 +76,14 @@ class Line:
 
     def target_after(self, i: int) -> int:
         """The root the line lands on after span ``i`` (the loop's first chord after the last one)."""
-        if i + 1 < len(self.spans):
-            return self.roots[i + 1]
-        return self.place(self.spans[0].chord.bass, self.roots[i])
+        return self.roots[(i + 1) % len(self.spans)]
 
     def pool(self, chord: Chord) -> list[int]:
         """Passing-tone pitches under ``chord``: scale tones, with the chord's own alterations winning."""
         if chord.symbol not in self._pools:
             scale = set(self.ctx.scale.pcs)
-            clash = {s for s in scale - chord.pcs if (s + 1) % 12 in chord.pcs - scale or (s - 1) % 12 in chord.pcs - scale}
+            altered = chord.pcs - scale  # e.g. the b7 of a V7/IV: its natural neighbour must go
+            clash = {s for s in scale - chord.pcs if (s + 1) % 12 in altered or (s - 1) % 12 in altered}
             pcs = (scale - clash) | chord.pcs
             self._pools[chord.symbol] = [p for p in range(self.ctx.low, self.ctx.high + 1) if p % 12 in pcs]
         return self._pools[chord.symbol]
@@ -143,7 +142,9 @@ class Line:
         slot.pitch = self.chord_tone(tone, chord, r, prev)
 
     def chord_tone(self, tone: str, chord: Chord, r: int, prev: int | None) -> int:
-        up = lambda pc: r + (pc - chord.bass) % 12  # noqa: E731 - the chord tone above this root
+        def up(pc: int) -> int:  # the chord tone above this root
+            return r + (pc - chord.bass) % 12
+
         if tone == "O":
             return r + 12 if r + 12 <= self.ctx.high else (r - 12 if r - 12 >= self.ctx.low else r)
         if tone in ("F", "f"):
@@ -155,7 +156,8 @@ class Line:
         if tone == "3":
             return self.fit(up(chord.third if chord.third is not None else chord.fifth))
         if tone == "7":
-            return self.fit(up(chord.seventh)) if chord.seventh is not None else self.chord_tone("O", chord, r, prev)
+            seventh = chord.seventh
+            return self.fit(up(seventh)) if seventh is not None else self.chord_tone("O", chord, r, prev)
         if tone == "6":
             six = r + 9
             return self.fit(six) if six % 12 in self.in_key else self.chord_tone("F", chord, r, prev)
@@ -187,7 +189,8 @@ def assign_pitches(line: Line, slots: list[Slot]) -> None:
                 slot.tone = "R"
             else:
                 near = line.spans[i].end - slot.start <= 1 + EPS and next_start >= line.spans[i].end - EPS
-                if near and slot.tone in ("R", "O", "F", "X", "3", "7") and slot.step % 4 and rng.random() < idiom.auto_approach:
+                leading = near and slot.tone in ("R", "O", "F", "X", "3", "7") and slot.step % 4 != 0
+                if leading and rng.random() < idiom.auto_approach:
                     slot.tone = "A"
                 elif slot.tone == "R" and slot.step % 4 == 2 and rng.random() < idiom.octave_pops:
                     slot.tone = "O"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 
-from .bass import EPS, STEP, Line, Slot
+from .bass_pitch import EPS, STEP, Line, Slot
 from .context import GenContext
 from .theory import Chord
 
@@ -33,9 +33,10 @@ def walking_slots(ctx: GenContext, line: Line, rng: random.Random) -> list[Slot]
         if two_feel:
             beats = beats[::2]
         nxt = line.spans[i + 1].chord if i + 1 < len(line.spans) else line.spans[0].chord
-        target = _place_in(nxt.bass, r, line.lo, line.hi)
+        last = i + 1 == len(line.spans)  # the loop lands back on the first root, where the line began
+        target = line.roots[0] if last else _place_in(nxt.bass, r, line.lo, line.hi)
         n = len(beats)
-        changes = nxt.bass != span.chord.bass or i + 1 == len(line.spans)
+        changes = nxt.bass != span.chord.bass or last
         if blues and n == 4 and rng.random() < boogie:
             # Down from the octave only while the chord holds: a new chord is entered on its root from below.
             held = i > 0 and line.spans[i - 1].chord.bass == span.chord.bass
@@ -46,7 +47,7 @@ def walking_slots(ctx: GenContext, line: Line, rng: random.Random) -> list[Slot]
             pitches = [r]
             if n >= 2:
                 a = line.approach(target, r, nxt)
-                pitches += _walk(line, span.chord, r, a, n - 2, lo, hi, rng) + [a]
+                pitches += [*_walk(line, span.chord, r, a, n - 2, lo, hi, rng), a]
         for t, p in zip(beats, pitches, strict=True):
             bar = int(t // bpb + EPS)
             slots.append(Slot(t, 2.0 if two_feel else 1.0, "=", round((t - bar * bpb) / STEP), bar, line.fit(p)))

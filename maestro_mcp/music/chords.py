@@ -13,6 +13,7 @@ The keys role is the same generator with the sustain pedal (CC64) caught at ever
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from .comping_patterns import ACCENT, ATTACKS, COMPING, CompStyle, Pattern
@@ -152,8 +153,9 @@ def place_hits(hits: list[Hit], plan: ChordPlan) -> list[Hit]:
     """Give each hit its chord: pushes take the next chord early (swallowing the attack on the change),
     and a chord held across a change is struck again with the new harmony rather than left clashing."""
     spans = plan.spans
+    starts_at = [s.start for s in spans]
     for h in hits:
-        h.span = plan.index_of(plan.at(h.start))
+        h.span = max(0, bisect_right(starts_at, h.start + EPS) - 1)
     for i, h in enumerate(hits):
         nxt = h.span + 1
         if h.char != ">" or h.dead or nxt >= len(spans) or spans[nxt].start - h.start > 0.5 + EPS:
@@ -210,12 +212,10 @@ def render(hits: list[Hit], voicings: list[list[int]], style: CompStyle, ctx: Ge
     notes: list[Note] = []
     for h in hits:
         pitches = select(voicings[h.span], h.char, h.stroke)
-        pos = h.start % bpb
-        step = round(pos / STEP)
+        step = round((h.start % bpb) / STEP)
         metric = 6 if step == 0 else 3 if step % 4 == 0 else 0 if step % 2 == 0 else -3
-        bar = int(h.start // bpb)
-        phrase = (3, 0, 1, -2)[bar % 4]
-        vel = base + ACCENT[h.char] + metric + phrase
+        phrase = (3, 0, 1, -2)[int(h.start // bpb) % 4]
+        vel = base + min(12, ACCENT[h.char] + metric) + phrase  # an accent on the bar is not doubled
         if h.char == "R":
             vel += (-12, -8, -4, 6)[h.stroke]
         dur = h.length * style.gate
@@ -223,11 +223,12 @@ def render(hits: list[Hit], voicings: list[list[int]], style: CompStyle, ctx: Ge
             dur = min(dur, style.mute)
         elif h.char == "R":
             dur = STEP / 2 * 0.85
+        dur = round(max(0.05, dur), 4)
         top = len(pitches) - 1
         for j, p in enumerate(pitches):
             # The top voice carries the line and the bottom the harmony's weight; inner voices sit back.
-            shade = 5 if j == top and top else 2 if j == 0 and top else -3 if top else 0
-            notes.append(Note(p, h.start, round(max(0.05, dur), 4), max(20, min(127, vel + shade))))
+            shade = (5 if j == top else 2 if j == 0 else -3) if top else 0
+            notes.append(Note(p, h.start, dur, max(20, min(127, vel + shade))))
     return notes
 
 

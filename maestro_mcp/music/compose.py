@@ -181,7 +181,7 @@ def compose(
     )
     if match.warning:
         warnings.insert(0, match.warning)
-    parts = []
+    parts: list[GeneratedPart] = []
     for word in roles:
         req = PartRequest(
             role=word, style=style, tempo=bpm, bars=bars, seed=seed, key=key,

@@ -93,8 +93,9 @@ def _riser(ctx: GenContext, part: Part, start: float, end: float, target: Chord,
         pick = tones[:: max(1, len(tones) // count)][:count]
         gap = length / len(pick)
         for i, p in enumerate(pick):
-            t = round(start + i * gap * 2) / 2
-            part.notes.append(Note(p, t, max(0.25, end - t), 58 + 12 * i + rng.randrange(4)))
+            t = round((start + i * gap) * 2) / 2
+            vel = 58 + round(40 * i / max(1, len(pick) - 1)) + rng.randrange(4)
+            part.notes.append(Note(p, t, max(0.25, end - t), vel))
     _ramp(part, EXPRESSION, start, end - RAMP_STEP, 40 + rng.randrange(15), 118)
     if ctx.profile.filter_sweeps or kind != "stack":
         _ramp(part, CUTOFF, start, end - RAMP_STEP, 20 + rng.randrange(15), 124)
@@ -142,7 +143,7 @@ def generate(ctx: GenContext) -> Part:
     kinds = list(RISERS)
     rng.shuffle(kinds)
     busy: set[int] = set()  # bars a riser or a sweep already fills
-    boundaries = list(range(sec, bars, sec)) + [bars]
+    boundaries = [*range(sec, bars, sec), bars]
     for n, b in enumerate(boundaries):
         rise_bars = min(2 if sec == 8 or rng.random() < 0.3 else 1, b - (boundaries[n - 1] if n else 0))
         start, end = (b - rise_bars) * bpb, b * bpb

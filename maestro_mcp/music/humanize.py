@@ -33,11 +33,14 @@ def apply_swing(notes: Iterable[Note], amount: float, unit: float) -> list[Note]
 
 
 def humanize(notes: Iterable[Note], rng: random.Random, timing_sd: float, velocity_sd: float) -> list[Note]:
-    """Gaussian nudges, seeded. Downbeats stay tighter than off-beats, as players anchor on them."""
+    """Gaussian nudges, seeded. Notes on the beat stay tighter than off-beats, as players anchor on them,
+    and only ever land late: an early downbeat would slip into the previous bar (and the previous chord)."""
     out = []
     for n in notes:
         on_beat = abs(n.start - round(n.start)) < EPS
         dt = rng.gauss(0.0, timing_sd * (0.5 if on_beat else 1.0)) if timing_sd > 0 else 0.0
+        if on_beat:
+            dt = abs(dt)
         dv = rng.gauss(0.0, velocity_sd) if velocity_sd > 0 else 0.0
         start = max(0.0, n.start + dt)
         out.append(Note(n.pitch, start, n.duration, max(1, min(127, round(n.velocity + dv)))))

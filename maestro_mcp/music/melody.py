@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from .context import GenContext
 from .melody_bends import lead_bends
@@ -124,6 +125,9 @@ def _plan_slots(ctx: GenContext, rhythm: str, density: float, rng: random.Random
             if closing:
                 slots[-1].dur = cad
         bar0 += length
+    # One line: a note held past the next onset (a two-bar cell's tie into a varied bar) is cut there.
+    for a, b in pairwise(slots):
+        a.dur = max(1, min(a.dur, b.step - a.step))
     return slots
 
 
@@ -134,10 +138,11 @@ def _close(notes: list[tuple[int, int, int]], spb: int, strong: tuple[int, ...],
     single bar, ``whole``) the material plays out and its last note, from mid-bar on, becomes the cadence.
     Returns the notes and the cadence length."""
     breath = 0 if final else (2 if rng.random() < 0.5 else 4)
-    if notes and notes[-1][0] >= spb // 2 and len(notes) >= 2 and (whole or rng.random() < 0.25):
+    if notes and len(notes) >= 2 and spb // 2 <= notes[-1][0] and (
+            whole or (notes[-1][0] <= spb - 4 - breath and rng.random() < 0.25)):
         on = notes[-1][0]
-        length = max(notes[-1][1], spb - on - breath, 2)
-        return [*notes[:-1], (on, min(length, spb - on), notes[-1][2])], min(length, spb - on)
+        length = max(notes[-1][1], spb - on - breath)
+        return [*notes[:-1], (on, length, notes[-1][2])], length
     late = [s for s in strong if s > 0 and any(on < s for on, _, _ in notes)]
     cad_at = late[-1] if late and rng.random() < 0.7 else 0
     head = [(on, min(dur, cad_at - on), d) for on, dur, d in notes if on < cad_at]
@@ -186,7 +191,7 @@ class _Line:
             else:  # a first statement: A at the centre, B a third above where the piece began
                 ref, shift = (self.centre, 0) if s.motif == "A" else (self.phrase_head.get("first", self.centre), 2)
             p = move(ref, shift, walk)
-            if prev is not None and abs(p - prev) > 7:
+            if prev is not None and abs(p - prev) > 5:  # statements join the line by a fourth at most
                 p = move(prev, 2 if p > prev else -2, walk)
         elif abs(gap) >= 3:
             p = move(prev, -1 if gap > 0 else 1, walk)  # a leap is answered by a step back
@@ -213,7 +218,7 @@ def _realise(ctx: GenContext, slots: list[_Slot], levels: tuple[int, ...]) -> li
     and long notes are bent onto chord tones; a short note right before such a note becomes its
     neighbour or passing tone, so the line arrives on harmony by step."""
     centre, lo, hi = _register(ctx)
-    pal = Palettes(ctx.plan, ctx.scale.pcs, lo, hi)
+    pal = Palettes(ctx.plan, ctx.scale.pcs, lo, hi, frozenset(ctx.key.scale.pcs))
     spb = ctx.steps_per_bar
     strong = strong_steps(spb, ctx.time_signature)
     line = _Line(ctx, pal, centre, levels)
@@ -270,9 +275,10 @@ def _strong_covered(step: int, dur: int, spb: int, strong: tuple[int, ...]) -> i
 
 def _cadence_pitch(pal: Palettes, beat: float, prev: int, final: bool, tonic: int, direction: int) -> int:
     stable = pal.stable(beat)
-    if final:
+    if final:  # the tonic closes the piece when it is the chord's root, third or fifth
         tonics = [p for p in pal.tones(beat) if p % 12 == tonic]
-        if tonics:
+        chord_tones = pal.plan.at(beat).chord
+        if tonics and tonic in (chord_tones.root, chord_tones.third, chord_tones.fifth):
             stable = tonics
     # Arrive by step where possible: the nearest stable tone, leaning the way the approach was heading.
     return nearest(prev + max(-2, min(2, direction)), stable, _sign(direction))

@@ -23,6 +23,17 @@ def chord_scale(scale_pcs: tuple[int, ...] | frozenset[int], chord: Chord) -> fr
     return frozenset(pcs)
 
 
+def fill_gaps(pcs: frozenset[int], key_pcs: frozenset[int]) -> frozenset[int]:
+    """A gapped scale (pentatonic, blues) walked with the key's tones as passing notes wherever a gap is
+    a third or wider: blues players pass through the 2nd and 4th, and a line of thirds is not a tune."""
+    out = set(pcs)
+    ordered = sorted(pcs)
+    for a, b in zip(ordered, [*ordered[1:], ordered[0] + 12], strict=True):
+        if b - a >= 3:
+            out.update(x % 12 for x in range(a + 1, b) if x % 12 in key_pcs)
+    return frozenset(out)
+
+
 def pitches_of(pcs: frozenset[int], low: int, high: int) -> list[int]:
     """Pitches of ``pcs`` in [low, high]; every pitch of the range when none fits (a very narrow range)."""
     out = [p for p in range(low, high + 1) if p % 12 in pcs]
@@ -41,6 +52,7 @@ class Palettes:
     scale_pcs: tuple[int, ...]
     low: int
     high: int
+    key_pcs: frozenset[int] = frozenset()  # passing tones for gapped scales
     _spans: dict[int, Lists] = field(default_factory=dict)
     _beats: dict[int, Lists] = field(default_factory=dict)
 
@@ -48,11 +60,19 @@ class Palettes:
         chord = span.chord
         tensions = frozenset(chord.tension_pcs)
         return (
-            pitches_of(chord_scale(self.scale_pcs, chord), self.low, self.high),
+            pitches_of(self._walk_pcs(chord), self.low, self.high),
             pitches_of(frozenset(chord.core_pcs), self.low, self.high),
             pitches_of(frozenset(p for p in (chord.root, chord.third) if p is not None), self.low, self.high),
             [p for p in range(self.low, self.high + 1) if p % 12 in tensions],
         )
+
+    def _walk_pcs(self, chord: Chord) -> frozenset[int]:
+        pcs = chord_scale(self.scale_pcs, chord)
+        if len(self.scale_pcs) < 7 and self.key_pcs:
+            outside = [t for t in chord.core_pcs if t not in self.scale_pcs]
+            clashes = {(t + d) % 12 for t in outside for d in (-1, 1)}
+            pcs = fill_gaps(pcs, self.key_pcs - clashes)
+        return pcs
 
     def _lists(self, beat: float) -> Lists:
         bkey = round(beat * 48)

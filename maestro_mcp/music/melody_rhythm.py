@@ -120,12 +120,12 @@ def _pick(items: Sequence[Figure], weights: Sequence[float], rng: random.Random)
 
 
 def strong_steps(steps_per_bar: int, time_signature: tuple[int, int]) -> tuple[int, ...]:
-    """Strong positions in a bar, in steps: the downbeat, plus the half bar in even meters (beat 3 of 4/4)
-    and every dotted quarter in compound meters (6/8, 12/8)."""
+    """Strong positions in a bar, in steps: the downbeat, the half bar in even meters (beat 3 of 4/4,
+    the second dotted quarter of 6/8), and every dotted quarter in compound meters (12/8)."""
     num, den = time_signature
+    out = {0}
+    if num % 2 == 0 and steps_per_bar % 2 == 0:
+        out.add(steps_per_bar // 2)
     if den == 8 and num % 3 == 0 and num >= 6:
-        return tuple(range(0, steps_per_bar, 6))
-    beats = steps_per_bar // 4
-    if steps_per_bar % 4 == 0 and beats % 2 == 0 and beats >= 4:
-        return tuple(range(0, steps_per_bar, 8))
-    return (0,)
+        out.update(range(0, steps_per_bar, 6))
+    return tuple(sorted(out))

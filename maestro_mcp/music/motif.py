@@ -43,9 +43,9 @@ def _direction(shape: str, frac: float, level: int) -> int:
 
 def make_contour(n: int, shape: str, rng: random.Random, per_bar: float = 4.0) -> tuple[int, ...]:
     """Mostly steps and repeated notes, some thirds, a rare fourth or fifth that the next note recovers
-    from by step in the other direction, all inside MAX_SPAN degrees. Slow lines (few notes a bar) skip
-    more often, as sung melodies do when each note is long."""
-    skip = 0.72 if per_bar > 3.5 else 0.6 if per_bar > 2.5 else 0.5
+    from by step in the other direction, all inside MAX_SPAN degrees. Mid-paced lines skip a little more
+    (a busy line is scalar; a two-note figure that skips every time is all thirds)."""
+    skip = 0.72 if per_bar > 3.5 or per_bar <= 2.5 else 0.62
     deltas = [0]
     level, lo, hi = 0, 0, 0
     for i in range(1, n):

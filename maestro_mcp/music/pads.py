@@ -147,7 +147,7 @@ def write_notes(segments: list[Segment], tie: bool, base: int) -> list[Note]:
                 notes[sounding[p]] = Note(p, old.start, round(seg.end - old.start, 4), old.velocity)
                 now[p] = sounding[p]
                 continue
-            shade = 4 if j == top else 2 if j == 0 else -1 - j % 2
+            shade = 6 if j == top else 3 if j == 0 else -2 - j % 2
             start = seg.start + max(seg.stagger * j, seg.top_delay if j == top else 0.0)
             vel = max(25, min(120, base + seg.accent + shade))
             now[p] = len(notes)

@@ -402,8 +402,8 @@ def voice_chord(
         # The range is too narrow for some tone: keep the ones that fit.
         kept = [(pc, p) for pc, p in zip(tones, placements, strict=True) if p]
         if not kept:
-            centre = (low + high) // 2
-            return [centre - (centre - chord.root) % 12 if centre - (centre - chord.root) % 12 >= low else low]
+            mid = (low + high) // 2
+            return [mid - (mid - chord.root) % 12 if mid - (mid - chord.root) % 12 >= low else low]
         tones, placements = [k[0] for k in kept], [k[1] for k in kept]
     centre = (low + high) / 2
     best: list[int] | None = None
@@ -456,7 +456,7 @@ def _movement(prev: list[int], new: list[int]) -> float:
     n = min(len(prev), len(new))
     a = prev if len(prev) == n else _pick(prev, n)
     b = new if len(new) == n else _pick(new, n)
-    cost = sum(abs(x - y) for x, y in zip(a, b, strict=True))
+    cost = float(sum(abs(x - y) for x, y in zip(a, b, strict=True)))
     cost += 0.5 * abs(a[-1] - b[-1])
     return cost + abs(len(prev) - len(new)) * 2
 

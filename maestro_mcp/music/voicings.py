@@ -123,15 +123,16 @@ class Voicer:
     _cache: dict[tuple[object, ...], tuple[list[int], list[int]]] = field(default_factory=dict)
 
     def voice(self, chord: Chord) -> list[int]:
-        ok = colour_ok(self.key_pcs, chord)
-        kind = self.kind
-        pcs = chord_tones(chord, "close" if kind in ("open", "spread", "quartal") else kind, ok, self.rich)
-        memo = (tuple(pcs), tuple(self.prev or ()), tuple(self.shadow or ()), chord.root, chord.bass)
+        # Progressions cycle, so the same chord from the same voicing recurs: remember the answer.
+        memo = (chord, tuple(self.prev or ()), tuple(self.shadow or ()))
         cached = self._cache.get(memo)
         if cached is not None:
             out, self.shadow = list(cached[0]), list(cached[1]) or None
             self.prev = out
             return out
+        ok = colour_ok(self.key_pcs, chord)
+        kind = self.kind
+        pcs = chord_tones(chord, "close" if kind in ("open", "spread", "quartal") else kind, ok, self.rich)
         if kind == "power":
             out = self._power(chord)
         elif kind == "open":

@@ -174,7 +174,7 @@ class Param:
             return {
                 "type": "object",
                 "maxProperties": 32,
-                "additionalProperties": {"type": ["number", "string", "boolean"]},
+                "additionalProperties": {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]},
             }
         if k == "time_signature":
             return {

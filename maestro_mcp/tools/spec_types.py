@@ -42,19 +42,23 @@ STATE_VERSION = rf("stateVersion", "integer")
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """The same schema, also admitting null (every optional output property does, tools.md §2.1)."""
-    out = dict(schema)
-    if "anyOf" in out:
-        out["anyOf"] = [*out["anyOf"], {"type": "null"}]
-        return out
-    t = out.get("type")
-    if isinstance(t, str) and t != "null":
-        out["type"] = [t, "null"]
-    elif isinstance(t, list) and "null" not in t:
-        out["type"] = [*t, "null"]
-    if "enum" in out and None not in out["enum"]:
-        out["enum"] = [*out["enum"], None]
-    return out
+    """The same schema, also admitting null (every optional output property does, tools.md §2.1).
+
+    Written as ``anyOf`` branches with one ``type`` each rather than a ``type`` array: clients that map
+    tool schemas onto single-type dialects (OpenAPI-style function declarations) read that form."""
+    if "anyOf" in schema:
+        if any(branch.get("type") == "null" for branch in schema["anyOf"]):
+            return dict(schema)
+        return {**schema, "anyOf": [*schema["anyOf"], {"type": "null"}]}
+    if schema.get("type") == "null":
+        return dict(schema)
+    described = {k: schema[k] for k in ("description", "title") if k in schema}
+    body = {k: v for k, v in schema.items() if k not in described}
+    if isinstance(body.get("type"), list):
+        branches = [{**body, "type": t} for t in body["type"] if t != "null"]
+    else:
+        branches = [body]
+    return {**described, "anyOf": [*branches, {"type": "null"}]}
 
 
 _ERROR_ITEM = {

@@ -64,9 +64,9 @@ GENERATION_RESULT: tuple[ResultField, ...] = (
     rf("regionId", "string"),
     rf("writtenBy", {"type": "string", "enum": ["daw", "headless"]}),
     rf("stateVersion", "integer"),
-    rf("report", {"type": "object", "properties": {"inKeyRatio": {"type": ["number", "null"]},
-                                                   "pitchMin": {"type": ["integer", "null"]},
-                                                   "pitchMax": {"type": ["integer", "null"]},
+    rf("report", {"type": "object", "properties": {"inKeyRatio": {"anyOf": [{"type": "number"}, {"type": "null"}]},
+                                                   "pitchMin": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+                                                   "pitchMax": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
                                                    "notesPerBar": {"type": "number"}}}),
 )
 

@@ -3,6 +3,7 @@ steps, 808 on the kick, glides in range, off-beat house, rolling psytrance), and
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import random
 import statistics
@@ -31,8 +32,10 @@ KEYS = ("C", "Am", "F#m", "Eb")
 def kick_source(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The 808 follows ``drums.kick_onsets``; while the drums engine lacks it, stand in a simple seeded kick."""
     try:
-        from maestro_mcp.music.drums import kick_onsets  # noqa: F401
+        present = hasattr(importlib.import_module("maestro_mcp.music.drums"), "kick_onsets")
     except ImportError:
+        present = False
+    if not present:
         fake = types.ModuleType("maestro_mcp.music.drums")
 
         def kick_onsets(ctx: GenContext) -> list[float]:
@@ -182,6 +185,7 @@ def test_velocities_are_shaped() -> None:
 
 
 def test_walking_bass_walks() -> None:
+    rates: dict[str, list[float]] = {"jazz": [], "blues": []}
     for style, key, seed in itertools.product(("jazz", "blues"), KEYS, (1, 2, 3)):
         ctx = make_ctx(style, key, 12, seed)
         notes = bass.generate(ctx).notes
@@ -190,7 +194,8 @@ def test_walking_bass_walks() -> None:
         quarters = [n for n in notes if n.start % 1 == 0]
         assert len(quarters) >= 12 * 4 - 1
         steps = [abs(b.pitch - a.pitch) <= 2 for a, b in itertools.pairwise(notes)]
-        assert sum(steps) / len(steps) >= 0.45, (style, key, seed)
+        rates[style].append(sum(steps) / len(steps))
+        assert rates[style][-1] >= 0.4, (style, key, seed)  # the blues boogie climbs in thirds
         # Every chord change is approached: the note before it is a step (or the fifth) away from its root.
         all_spans = ctx.plan.spans
         spans = [b for a, b in itertools.pairwise(all_spans) if a.chord.bass != b.chord.bass]
@@ -200,6 +205,7 @@ def test_walking_bass_walks() -> None:
             arrive = min((n for n in notes if n.start >= span.start), key=lambda n: n.start)
             near += abs(before.pitch - arrive.pitch) <= 2 or abs(before.pitch - arrive.pitch) in (5, 7)
         assert near >= 0.8 * len(spans)
+    assert statistics.mean(rates["jazz"]) >= 0.6 and statistics.mean(rates["blues"]) >= 0.5  # mostly steps
 
 
 def test_808_follows_the_kick_and_glides_in_range() -> None:

@@ -214,3 +214,14 @@ def test_end_to_end_through_compose() -> None:
         for gp in comp.parts:
             assert gp.report["in_key_ratio"] >= 0.95
             assert gp.report.get("chord_voices_ok", 1.0) in (None, 1.0)
+
+
+def test_density_thins_and_fills() -> None:
+    def onsets(density: float) -> int:
+        counts = []
+        for seed in range(6):
+            ctx = replace(make_ctx("funk", bars=8, seed=seed), density=density)
+            counts.append(len({n.start for n in chords.generate(ctx).notes}))
+        return sum(counts)
+
+    assert onsets(0.05) < onsets(0.5) < onsets(0.95)

@@ -48,11 +48,12 @@ def _print_summary(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if not _collected:
         return
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    text = "\n" + summary_table(_collected[s] for s in ISSUE_STYLES if s in _collected) + "\n"
-    if reporter is not None:
-        reporter.write_sep("=", "issue 2 matrix: mean figures per style and role")
-        reporter.write_line(text)
+    text = summary_table(_collected[s] for s in ISSUE_STYLES if s in _collected)
+    # Teardown output is captured like a test's; print past the capture so the table always shows.
+    capman = request.config.pluginmanager.get_plugin("capturemanager")
+    if capman is not None:
+        with capman.global_and_fixture_disabled():
+            print(f"\n==== issue 2 matrix: mean figures per style and role ====\n{text}", flush=True)
     else:
         print(text)
 
