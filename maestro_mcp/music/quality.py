@@ -306,7 +306,7 @@ def _sounding_at(notes: Sequence[Note], starts: list[float], t: float) -> list[N
 def bass_root_fifth_rate(notes: Sequence[Note], frame: Frame) -> float | None:
     """For each chord: at its first strong beat where the bass sounds, is the lowest note the root, the
     fifth or the written bass of a slash chord? (A bass that rests on the downbeat, as in a one-drop, is
-    judged on the next strong beat.)"""
+    judged on the next strong beat; one that never sounds on a strong beat, on its first note.)"""
     if frame.plan is None or not notes:
         return None
     ordered = sorted(notes, key=lambda n: n.start)
@@ -316,8 +316,8 @@ def bass_root_fifth_rate(notes: Sequence[Note], frame: Frame) -> float | None:
     for span in frame.plan.spans:
         chord = span.chord
         targets = {chord.root, chord.fifth, chord.bass}
+        found: int | None = None
         for bar in range(span.bar, span.bar + max(1, round(span.duration / bpb))):
-            found = None
             for pos in frame.strong_positions:
                 t = bar * bpb + pos
                 if not span.start - 1e-9 <= t < span.end:
@@ -327,9 +327,14 @@ def bass_root_fifth_rate(notes: Sequence[Note], frame: Frame) -> float | None:
                     found = min(n.pitch for n in sounding)
                     break
             if found is not None:
-                total += 1
-                hits += found % 12 in targets
                 break
+        if found is None:  # an off-beat bass (house) never sounds on a strong beat: judge its first note
+            i = bisect_left(starts, span.start - SNAP)
+            if i < len(ordered) and ordered[i].start < span.end - SNAP:
+                found = ordered[i].pitch
+        if found is not None:
+            total += 1
+            hits += found % 12 in targets
     return hits / total if total else None
 
 

@@ -270,7 +270,7 @@ def _read_suffix(suffix: str) -> tuple[tuple[int, ...], list[str]]:
     rest = s
     while rest and rest not in _CHORD_SUFFIXES:
         m = alter.search(rest)
-        if not m or m.start() == 0 and m.group(1) is None and not rest[: m.start()] in _CHORD_SUFFIXES:
+        if not m:
             break
         degree = {"2": 2, "4": 5, "5": 7, "6": 9, "9": 14, "11": 17, "13": 21}[m.group(3)]
         degree += {"b": -1, "#": 1, "": 0}[m.group(2)]

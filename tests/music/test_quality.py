@@ -186,6 +186,14 @@ def test_bass_root_or_fifth_on_each_chords_first_sounding_strong_beat() -> None:
     assert r["bass_root_fifth"] == pytest.approx(4 / 5)
 
 
+def test_an_off_beat_bass_is_judged_on_its_first_note() -> None:
+    plan = plan_of("Am", "F")
+    notes = [Note(45 if b == 0 else 41, b * 4 + k + 0.5, 0.25, 90) for b in range(2) for k in range(4)]
+    assert measure(notes, frame("bass", bars=2, plan=plan))["bass_root_fifth"] == 1.0
+    wrong = [Note(47, n.start, n.duration, n.velocity) if n.start < 1 else n for n in notes]
+    assert measure(wrong, frame("bass", bars=2, plan=plan))["bass_root_fifth"] == 0.5
+
+
 def test_chord_spans_need_three_voices_at_an_onset() -> None:
     plan = plan_of("C", "F", "G")
     notes = [
