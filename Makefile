@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # Numeric libraries get one thread in tests: the machine has two cores and the suite runs in parallel with nothing.
 TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 MPLBACKEND=Agg
 
-.PHONY: install run test lint matrix bench clean
+.PHONY: install run test lint docs matrix bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/maestro-mcp generate --style "lofi hip hop" --key Cm --tempo 75 --bars 8 \
-		--roles drums,bass,chords,melody --seed 1 -o demo.mid
+	$(BIN)/maestro-mcp serve --print-config $(RUN_ARGS)
 
 test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -q
@@ -29,6 +28,11 @@ matrix: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check maestro_mcp tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/python -m maestro_mcp.rag.build_docs --check
+
+# After editing docs/ or the tool catalog: regenerate docs/tools.md, the packaged corpus and its vectors.
+docs: $(STAMP)
+	$(BIN)/python -m maestro_mcp.rag.build_docs
 
 bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python benchmarks/generate.py

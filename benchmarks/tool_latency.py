@@ -5,6 +5,10 @@ calls each of a headless DAW tool on our server (a write: stori_set_tempo, one S
 and a read: stori_read_project) and of a no-op tool on the bare server. Prints median and p95 per case and
 the ratio of our median to the bare server's median on the same transport (target <= 1.25).
 
+The cases of one transport are interleaved call by call (ours, ours, bare, ours, ...; still one call at a
+time), so a burst of load from elsewhere on a shared machine hits all of them alike instead of skewing the
+ratio towards whichever case happened to run during it.
+
     .venv/bin/python benchmarks/tool_latency.py [--calls 500]
 """
 
@@ -69,56 +73,95 @@ async def http(url: str, token: str | None) -> AsyncIterator[Client]:
         yield client
 
 
-async def measure(client: Client, tool: str, args_for: Any, calls: int) -> list[float]:
+Case = tuple[str, str, Client, Any]  # server label, tool, client, arguments for call i
+
+
+async def measure(cases: list[Case], calls: int) -> list[list[float]]:
+    """Per case, the latency (ms) of ``calls`` calls; the cases take turns call by call."""
     for i in range(20):  # warm-up: imports, caches, first SQLite pages
-        await client.call_tool(tool, args_for(i))
-    out = []
+        for _, tool, client, args_for in cases:
+            await client.call_tool(tool, args_for(i))
+    out: list[list[float]] = [[] for _ in cases]
     for i in range(calls):
-        t0 = time.perf_counter()
-        result = await client.call_tool(tool, args_for(i))
-        out.append((time.perf_counter() - t0) * 1000)
-        if result.is_error:
-            raise RuntimeError(f"{tool} failed: {result.content}")
+        for times, (_, tool, client, args_for) in zip(out, cases, strict=True):
+            t0 = time.perf_counter()
+            result = await client.call_tool(tool, args_for(i))
+            times.append((time.perf_counter() - t0) * 1000)
+            if result.is_error:
+                raise RuntimeError(f"{tool} failed: {result.content}")
     return out
+
+
+def rows_of(
+    transport: str, cases: list[Case], times: list[list[float]]
+) -> list[tuple[str, str, str, list[float]]]:
+    return [(transport, server, tool, xs) for (server, tool, _, _), xs in zip(cases, times, strict=True)]
 
 
 def p95(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=20)[18]
 
 
+def tempo(i: int) -> dict[str, Any]:
+    return {"tempo": 100 + i % 2}  # alternating, so every call is a real change
+
+
+def read(_i: int) -> dict[str, Any]:
+    return {}
+
+
 async def main(calls: int) -> None:
     rows: list[tuple[str, str, str, list[float]]] = []
-    tempo = lambda i: {"tempo": 100 + i % 2}  # noqa: E731 - alternating, so every call is a real change
-    read = lambda i: {}  # noqa: E731
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        async with stdio(["-m", "maestro_mcp", "stdio", "--data-dir", str(data)]) as c:
-            rows.append(("stdio", "maestro-mcp", "stori_set_tempo", await measure(c, "stori_set_tempo", tempo, calls)))
-            rows.append(("stdio", "maestro-mcp", "stori_read_project", await measure(c, "stori_read_project", read, calls)))
-        async with stdio([str(REPO / "benchmarks" / "bare_server.py"), "stdio"]) as c:
-            rows.append(("stdio", "bare MCPServer", "noop", await measure(c, "noop", read, calls)))
+        async with (
+            stdio(["-m", "maestro_mcp", "stdio", "--data-dir", str(data)]) as ours_client,
+            stdio([str(REPO / "benchmarks" / "bare_server.py"), "stdio"]) as bare_client,
+        ):
+            cases: list[Case] = [
+                ("maestro-mcp", "stori_set_tempo", ours_client, tempo),
+                ("maestro-mcp", "stori_read_project", ours_client, read),
+                ("bare MCPServer", "noop", bare_client, read),
+            ]
+            rows += rows_of("stdio", cases, await measure(cases, calls))
 
-        token = subprocess.run(
-            [PY, "-m", "maestro_mcp", "token", "create", "--user", "bench", "--data-dir", str(data)],
-            capture_output=True, text=True, check=True, cwd=REPO,
-        ).stdout.strip().splitlines()[-1]
+        token = (
+            subprocess.run(
+                [PY, "-m", "maestro_mcp", "token", "create", "--user", "bench", "--data-dir", str(data)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=REPO,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         ours_port, bare_port = free_port(), free_port()
         ours = subprocess.Popen(
             [PY, "-m", "maestro_mcp", "serve", "--port", str(ours_port), "--data-dir", str(data)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         bare = subprocess.Popen(
             [PY, str(REPO / "benchmarks" / "bare_server.py"), "http", str(bare_port)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_healthy(f"http://127.0.0.1:{ours_port}/api/v1/health", ours)
             wait_healthy(f"http://127.0.0.1:{bare_port}/mcp", bare)
-            async with http(f"http://127.0.0.1:{ours_port}/mcp", token) as c:
-                rows.append(("http", "maestro-mcp", "stori_set_tempo", await measure(c, "stori_set_tempo", tempo, calls)))
-                rows.append(("http", "maestro-mcp", "stori_read_project", await measure(c, "stori_read_project", read, calls)))
-            async with http(f"http://127.0.0.1:{bare_port}/mcp", None) as c:
-                rows.append(("http", "bare MCPServer", "noop", await measure(c, "noop", read, calls)))
+            async with (
+                http(f"http://127.0.0.1:{ours_port}/mcp", token) as ours_client,
+                http(f"http://127.0.0.1:{bare_port}/mcp", None) as bare_client,
+            ):
+                cases = [
+                    ("maestro-mcp", "stori_set_tempo", ours_client, tempo),
+                    ("maestro-mcp", "stori_read_project", ours_client, read),
+                    ("bare MCPServer", "noop", bare_client, read),
+                ]
+                rows += rows_of("http", cases, await measure(cases, calls))
         finally:
             for p in (ours, bare):
                 p.terminate()
@@ -130,11 +173,15 @@ async def main(calls: int) -> None:
     print("| --- | --- | --- | ---: | ---: | ---: |")
     for transport, server, tool, xs in rows:
         med = statistics.median(xs)
-        print(f"| {transport} | {server} | {tool} | {med:.2f} | {p95(xs):.2f} | {med / base[transport]:.2f}x |")
+        print(
+            f"| {transport} | {server} | {tool} | {med:.2f} | {p95(xs):.2f} | {med / base[transport]:.2f}x |"
+        )
     print("\ntarget: maestro-mcp median <= 1.25x the bare server's median on both transports")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=500)
     anyio.run(main, parser.parse_args().calls)

@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -152,16 +153,25 @@ def verify_token(secret: str, token: str) -> str:
 class JwtTokenVerifier:
     """The MCP SDK's token-verifier hook for ``/mcp``: our JWTs become SDK access tokens."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, is_revoked: Callable[[str, TokenClaims], Awaitable[bool]] | None = None) -> None:
         self._secret = secret
+        self._is_revoked = is_revoked
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        # TODO(revocation): consult the revocation list once the token store exists (spec mcp.md §8).
         try:
             claims = decode_token(self._secret, token)
         except InvalidTokenError as exc:
             logger.info("rejected bearer token: %s", exc)
             return None
+        if self._is_revoked is not None:
+            try:
+                if await self._is_revoked(token, claims):
+                    logger.info("rejected bearer token of %s: revoked", claims.sub)
+                    return None
+            except Exception:
+                # Fail closed (http-api.md §1.1); the SDK's hook can answer 401 only, not 503.
+                logger.exception("revocation check failed; refusing the token")
+                return None
         return AccessToken(
             token=token,
             client_id=claims.sub,

@@ -16,6 +16,10 @@ from pathlib import Path
 
 import anyio
 
+from maestro_mcp.cli_accounts import add_revoke_parser
+from maestro_mcp.cli_compose import add_compose_parser
+from maestro_mcp.cli_daw import add_connect_options, add_daw_parser, run_stdio_relay, wants_relay
+from maestro_mcp.cli_docs import add_ingest_parser
 from maestro_mcp.cli_generate import add_generate_parser
 from maestro_mcp.config import Settings, load_settings
 
@@ -58,6 +62,8 @@ def _add_common_server_options(parser: argparse.ArgumentParser) -> None:
 def _run_stdio(args: argparse.Namespace) -> int:
     from maestro_mcp.transports.stdio import serve_stdio
 
+    if wants_relay(args):
+        return run_stdio_relay(args)
     _configure_logging()
     anyio.run(serve_stdio, _settings(args))
     return EXIT_OK
@@ -66,6 +72,7 @@ def _run_stdio(args: argparse.Namespace) -> int:
 def _add_stdio(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("stdio", help="serve MCP on stdin/stdout (principal 'local')")
     _add_common_server_options(parser)
+    add_connect_options(parser)
     parser.set_defaults(handler=_run_stdio)
 
 
@@ -81,14 +88,17 @@ def _run_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     _configure_logging()
     base = base_url(settings.host, settings.port)
-    print(
-        f"stori-maestro listening on {base}\n"
-        f"  MCP (streamable HTTP): {base}/mcp{'  [no auth: principal local]' if args.no_auth else ''}\n"
-        f"  REST API:              {base}/api/v1\n"
-        f"  Health:                {base}/api/v1/health",
-        file=sys.stderr,
-        flush=True,
-    )
+    if args.print_config:
+        print(_first_run_banner(settings, base, auth=not args.no_auth), file=sys.stderr, flush=True)
+    else:
+        print(
+            f"stori-maestro listening on {base}\n"
+            f"  MCP (streamable HTTP): {base}/mcp{'  [no auth: principal local]' if args.no_auth else ''}\n"
+            f"  REST API:              {base}/api/v1\n"
+            f"  Health:                {base}/api/v1/health",
+            file=sys.stderr,
+            flush=True,
+        )
 
     async def run() -> None:
         await serve_http(settings, host=settings.host, port=settings.port, auth=not args.no_auth)
@@ -105,7 +115,23 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--no-auth", action="store_true", help="no token needed; every request is principal 'local' (loopback only)"
     )
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help="before serving, print (to stderr) the URLs, a new 30-day token for principal 'local' and "
+        "ready-to-paste Claude Desktop / Cursor configuration (what `make run` shows)",
+    )
     parser.set_defaults(handler=_run_serve)
+
+
+def _first_run_banner(settings: Settings, base: str, *, auth: bool) -> str:
+    from maestro_mcp.cli_serve import first_run
+    from maestro_mcp.services import package_version
+
+    default_dir = Settings.model_fields["data_dir"].get_default(call_default_factory=True)
+    return first_run(
+        settings, base_url=base, auth=auth, default_data_dir=default_dir, version=package_version()
+    ).banner()
 
 
 # -- token ---------------------------------------------------------------------------------------------
@@ -133,7 +159,7 @@ def _run_token_create(args: argparse.Namespace) -> int:
 
 def _add_token(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("token", help="manage access tokens")
-    token_sub = parser.add_subparsers(dest="token_command", required=True, metavar="{create}")
+    token_sub = parser.add_subparsers(dest="token_command", required=True, metavar="{create,revoke}")
     create = token_sub.add_parser("create", help="print a signed access token for a principal")
     create.add_argument("--user", "--sub", dest="user", required=True, help="principal (the token's sub)")
     create.add_argument("--role", choices=["admin"], help="grant the admin role")
@@ -143,7 +169,7 @@ def _add_token(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     lifetime.add_argument("--minutes", type=float, help="lifetime in minutes")
     create.add_argument("--data-dir", type=Path, help="data directory holding the generated secret")
     create.set_defaults(handler=_run_token_create)
-    # TODO(token revoke): `token revoke` needs the revocation store (spec/mcp.md §2).
+    add_revoke_parser(token_sub)
 
 
 # -- parser --------------------------------------------------------------------------------------------
@@ -159,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_token(sub)
     # ---- other subcommands (e.g. `generate`, owned by the lead) register here: _add_<name>(sub) ----
     add_generate_parser(sub)
+    add_compose_parser(sub)
+    add_ingest_parser(sub)
+    add_daw_parser(sub)
     return parser
 
 

@@ -18,7 +18,7 @@ def _default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="STORI_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="STORI_", env_file=".env", extra="ignore", populate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = 10001
@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     @property
     def effective_database_url(self) -> str:
-        return self.database_url or f"sqlite+aiosqlite:///{self.sqlite_path}"
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
 
 
 def load_settings(**overrides: object) -> Settings:

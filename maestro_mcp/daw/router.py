@@ -1,9 +1,8 @@
 """Where a DAW tool call runs (tools.md §2.5), and the one transaction around a headless call.
 
-Today every call runs on the principal's headless project. The WebSocket DAW route (``STORI_DAW_MODE``
-``auto``/``daw`` with a connected Stori DAW) belongs in ``execute`` before the headless branch: resolve
-against the DAW mirror with ``resolve_entities(..., pass_unknown_ids=True)``, complete the arguments
-with ``effective_arguments``, forward, and on ``success: true`` ``apply`` the same arguments to the mirror.
+With ``STORI_DAW_MODE`` ``auto`` or ``daw`` and a Stori DAW connected for the principal, the call is
+forwarded over the WebSocket bridge (``remote.execute_remote``: resolved against the DAW mirror, completed
+with every effective argument, mirrored on success); otherwise it runs on the principal's headless project.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from .arguments import effective_arguments
 from .headless import DAW_TOOLS, READ_ONLY_TOOLS
 from .model import Project
 from .ops import HANDLERS
+from .remote import DawHub, execute_remote
 from .resolve import resolve_entities
 
 HEADLESS = "headless"
@@ -32,6 +32,7 @@ async def execute(
     params: dict[str, Any],
     *,
     warnings: list[str] | None = None,
+    hub: DawHub | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Run one DAW tool for ``principal``; return its result fields (with ``stateVersion``) and who ran it.
 
@@ -41,8 +42,10 @@ async def execute(
     """
     if tool not in DAW_TOOLS:
         raise ToolError.one(ErrorCode.UNKNOWN_TOOL, "", f"unknown tool '{tool}'")
-    # The DAW route goes here. Until it exists no DAW can be connected, so `daw` mode refuses every call
-    # but the project read, which falls back to the headless project (tools.md §2.5).
+    if settings.daw_mode != "headless" and hub is not None and hub.is_connected(principal):
+        return await execute_remote(hub, principal, settings, tool, params, warnings)
+    # `daw` mode with no DAW connected refuses every call but the project read, which falls back to the
+    # headless project (tools.md §2.5).
     if settings.daw_mode == "daw" and tool not in READ_ONLY_TOOLS:
         raise ToolError.one(ErrorCode.DAW_UNAVAILABLE, "", NO_DAW_MESSAGE)
     return await _headless(principal, projects, tool, params, warnings)

@@ -1,1 +1,1 @@
-"""Persistence: SQLAlchemy async Core over SQLite (default) or Postgres."""
+"""Persistence: SQLAlchemy Core over SQLite (default) or Postgres, one worker-thread hop per transaction."""

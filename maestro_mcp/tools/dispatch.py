@@ -16,6 +16,7 @@ from typing import Any
 
 from maestro_mcp.config import Settings
 from maestro_mcp.daw import router
+from maestro_mcp.daw.remote import DawHub
 from maestro_mcp.errors import ErrorCode, ErrorItem, ToolError
 from maestro_mcp.store.projects import ProjectStore
 from maestro_mcp.tools.catalog import get_spec
@@ -44,6 +45,7 @@ class ToolContext:
     allowed_tools: frozenset[str] | None = None
     allowlist_label: str | None = None  # e.g. "intent track.mute", for the TOOL_NOT_ALLOWED message
     trace_id: str | None = None  # logged with an INTERNAL_ERROR and quoted in its message
+    daw_hub: DawHub | None = None  # connected Stori DAWs: DAW tools go there when the principal has one
 
 
 def unknown_tool_result(name: str) -> ToolResult:
@@ -87,7 +89,7 @@ async def _run_daw_tool(ctx: ToolContext, call: ValidatedCall) -> dict[str, Any]
     # Aliases go to the router under their own name: it runs stori_add_track (add, volume, pan) as one
     # change of the state version, and forwards canonical calls to a DAW (tools.md §2.8).
     fields, executed_by = await router.execute(
-        ctx.principal, ctx.projects, ctx.settings, call.spec.name, call.params, warnings=warnings
+        ctx.principal, ctx.projects, ctx.settings, call.spec.name, call.params, warnings=warnings, hub=ctx.daw_hub
     )
     daw_result = fields.pop("dawResult", None)
     return success_payload(call.spec, fields, executed_by, warnings, daw_result)

@@ -31,6 +31,10 @@ CATEGORY_TITLES = {
 class ResultField:
     name: str
     schema: dict[str, Any]
+    # Null in most results (dawResult without a connected DAW): its null branch is listed first. anyOf is
+    # unordered, but validators try branches in order and a failed branch is the costly part (the official
+    # Python client validates every result against the output schema).
+    usually_null: bool = False
 
 
 def rf(name: str, kind: str | dict[str, Any]) -> ResultField:
@@ -41,15 +45,17 @@ def rf(name: str, kind: str | dict[str, Any]) -> ResultField:
 STATE_VERSION = rf("stateVersion", "integer")
 
 
-def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+def nullable(schema: dict[str, Any], *, null_first: bool = False) -> dict[str, Any]:
     """The same schema, also admitting null (every optional output property does, tools.md §2.1).
 
     Written as ``anyOf`` branches with one ``type`` each rather than a ``type`` array: clients that map
-    tool schemas onto single-type dialects (OpenAPI-style function declarations) read that form."""
+    tool schemas onto single-type dialects (OpenAPI-style function declarations) read that form.
+    ``null_first`` puts the null branch first (same meaning, cheaper to validate when the value is null)."""
     if "anyOf" in schema:
         if any(branch.get("type") == "null" for branch in schema["anyOf"]):
             return dict(schema)
-        return {**schema, "anyOf": [*schema["anyOf"], {"type": "null"}]}
+        branches = list(schema["anyOf"])
+        return {**schema, "anyOf": [{"type": "null"}, *branches] if null_first else [*branches, {"type": "null"}]}
     if schema.get("type") == "null":
         return dict(schema)
     described = {k: schema[k] for k in ("description", "title") if k in schema}
@@ -58,7 +64,8 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
         branches = [{**body, "type": t} for t in body["type"] if t != "null"]
     else:
         branches = [body]
-    return {**described, "anyOf": [*branches, {"type": "null"}]}
+    null: list[dict[str, Any]] = [{"type": "null"}]
+    return {**described, "anyOf": null + branches if null_first else branches + null}
 
 
 _ERROR_ITEM = {
@@ -73,7 +80,7 @@ _ERROR_ITEM = {
 COMMON_OPTIONAL: tuple[ResultField, ...] = (
     rf("executedBy", {"type": "string", "enum": ["daw", "headless", "server"]}),
     rf("warnings", {"type": "array", "items": {"type": "string"}}),
-    rf("dawResult", "object"),
+    ResultField("dawResult", {"type": "object"}, usually_null=True),
     rf("errors", {"type": "array", "items": _ERROR_ITEM, "maxItems": 20}),
 )
 
@@ -135,7 +142,7 @@ class ToolSpec:
         that success and error results both validate (tools.md §2.1)."""
         properties: dict[str, Any] = {"ok": {"type": "boolean"}, "tool": {"type": "string"}}
         for f in (*COMMON_OPTIONAL, *self.result):
-            properties.setdefault(f.name, nullable(f.schema))
+            properties.setdefault(f.name, nullable(f.schema, null_first=f.usually_null))
         return {"type": "object", "properties": properties, "required": ["ok", "tool"]}
 
     def tool_def(self) -> dict[str, Any]:

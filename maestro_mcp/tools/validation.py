@@ -6,6 +6,7 @@ kind's validator (``coerce`` for JSON types, ``formats`` for the domain formats,
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 from typing import Any
 
 from maestro_mcp.errors import ErrorCode
@@ -29,8 +30,34 @@ __all__ = ["INVALID", "ConversionError", "Issues", "check_object", "check_value"
 
 # -- Objects: key spelling, unknown keys, defaults ------------------------------------------------------
 
-def _spellings(name: str) -> set[str]:
-    return {name, to_snake(name), to_camel(name), to_camel(to_snake(name))}
+@lru_cache(maxsize=4096)
+def _spellings(name: str) -> frozenset[str]:
+    return frozenset({name, to_snake(name), to_camel(name), to_camel(to_snake(name))})
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+# The spelling table of each declared object level (a ``fields`` tuple of the static catalog), built on first
+# use: rebuilding it per call cost more than validating the values (per note of a 128-note stori_add_notes).
+# Keyed by identity, holding the tuple so the id cannot be reused.
+_SPELLING_TABLES: dict[int, tuple[tuple[Param, ...], dict[str, tuple[Param, int]]]] = {}
+
+
+def _spelling_table(fields: tuple[Param, ...]) -> dict[str, tuple[Param, int]]:
+    """Every accepted spelling of every field, with its rank: 0 canonical, 1 respelled, 2 alias, 3 respelled alias."""
+    cached = _SPELLING_TABLES.get(id(fields))
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    by_spelling: dict[str, tuple[Param, int]] = {}
+    for f in fields:
+        for rank, names in ((1, _spellings(f.name)), (3, {s for a in f.aliases for s in _spellings(a)})):
+            for s in names:
+                by_spelling.setdefault(s, (f, rank))
+        by_spelling[f.name] = (f, 0)
+        for a in f.aliases:
+            by_spelling.setdefault(a, (f, 2))
+    _SPELLING_TABLES[id(fields)] = (fields, by_spelling)
+    return by_spelling
 
 
 def check_object(
@@ -41,14 +68,7 @@ def check_object(
     new_id_names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Validate one object level and return its normalised form: canonical names, fields order, defaults."""
-    by_spelling: dict[str, tuple[Param, int]] = {}
-    for f in fields:
-        for rank, names in ((1, _spellings(f.name)), (3, {s for a in f.aliases for s in _spellings(a)})):
-            for s in names:
-                by_spelling.setdefault(s, (f, rank))
-        by_spelling[f.name] = (f, 0)
-        for a in f.aliases:
-            by_spelling.setdefault(a, (f, 2))
+    by_spelling = _spelling_table(fields)
     chosen: dict[str, tuple[int, str, Any]] = {}
     for key, value in raw.items():
         hit = by_spelling.get(key) if isinstance(key, str) else None
@@ -97,7 +117,9 @@ def check_object(
             hint = f" ({f.missing_hint})" if f.missing_hint else ""
             issues.error(ErrorCode.MISSING_REQUIRED, join(prefix, f.name), f"is required{hint}")
         elif f.default is not NO_DEFAULT:
-            out[f.name] = copy.deepcopy(f.default)
+            default = f.default
+            # A copy only where the caller could change the shared default (deepcopy is slow per note).
+            out[f.name] = default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default)
     return out
 
 

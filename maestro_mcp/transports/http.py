@@ -29,6 +29,7 @@ from maestro_mcp.auth import JwtTokenVerifier
 from maestro_mcp.config import Settings
 from maestro_mcp.server import MaestroServer, build_server
 from maestro_mcp.services import SERVICE_NAME, Services, open_services
+from maestro_mcp.transports import accounts, daw_ws, sse, ui_routes, variations
 from maestro_mcp.transports.rest import ApiContext, ApiError, api_error_handler, rest_routes
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def build_app(services: Services, *, host: str, port: int, auth: bool = True) ->
     if auth:
         server = build_server(
             services,
-            token_verifier=JwtTokenVerifier(services.token_secret),
+            token_verifier=JwtTokenVerifier(services.token_secret, is_revoked=services.accounts.is_revoked),
             auth=AuthSettings(
                 issuer_url=base,  # type: ignore[arg-type]  # pydantic parses the str
                 resource_server_url=f"{base}{MCP_PATH}",  # type: ignore[arg-type]
@@ -84,7 +85,7 @@ def build_app(services: Services, *, host: str, port: int, auth: bool = True) ->
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         # A mounted app's lifespan does not run, so the MCP session manager is started here.
-        async with server.session_manager.run():
+        async with server.session_manager.run(), services.variations.running():
             yield
 
     middleware = [Middleware(_RequestLogMiddleware), Middleware(_SecurityHeadersMiddleware)]
@@ -131,7 +132,11 @@ def _routes(api: ApiContext, server: MaestroServer, mcp_app: ASGIApp) -> list[Ba
         Route("/", root, methods=["GET"]),
         Route("/api/v1/health", health, methods=["GET"]),
         *rest_routes(api),
-        # TODO(later issues): /api/v1/maestro/stream (SSE), /api/v1/mcp/daw (WebSocket), users, variations.
+        *ui_routes.routes(api),
+        *sse.routes(api),
+        *variations.routes(api),
+        *accounts.routes(api),
+        *daw_ws.routes(api),
         # Last: the SDK app owns /mcp and /.well-known/oauth-protected-resource/mcp.
         Mount("/", app=mcp_app),
     ]
@@ -175,7 +180,11 @@ class _RequestLogMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-trace-id", trace_id.encode())]
+                headers = list(message.get("headers", []))
+                # A route that minted its own trace id (the SSE stream: seeded, reproducible) keeps it.
+                if not any(name.lower() == b"x-trace-id" for name, _ in headers):
+                    headers.append((b"x-trace-id", trace_id.encode()))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -196,6 +205,9 @@ async def serve_http(settings: Settings, *, host: str, port: int, auth: bool = T
     if not auth and not is_loopback(host):
         raise ValueError("--no-auth is only allowed on a loopback host (127.0.0.1, ::1, localhost)")
     async with open_services(settings) as services:
+        # Only the server recovers variations a crash left half-made: stdio processes sharing the data dir
+        # must not fail variations this server is still working on.
+        await services.variations.recover_interrupted()
         app = build_app(services, host=host, port=port, auth=auth)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
         await uvicorn.Server(config).serve()

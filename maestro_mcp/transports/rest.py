@@ -18,9 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from maestro_mcp.auth import InvalidTokenError, verify_token
+from maestro_mcp.accounts import AccountsUnavailableError, TokenRevokedError
+from maestro_mcp.auth import InvalidTokenError
 from maestro_mcp.daw import export
-from maestro_mcp.errors import ErrorCode
+from maestro_mcp.daw.remote import read_remote_project
+from maestro_mcp.errors import ErrorCode, ToolError
 from maestro_mcp.server import LOCAL_PRINCIPAL
 from maestro_mcp.services import SERVICE_NAME, Services
 from maestro_mcp.tools.catalog import get_spec, list_specs
@@ -63,8 +65,9 @@ class ApiContext:
     server: MaestroServer
     auth: bool
 
-    def principal(self, request: Request) -> str:
-        """The caller: the bearer token's ``sub``, or ``local`` for a ``--no-auth`` server (http-api.md §1.1)."""
+    async def principal(self, request: Request) -> str:
+        """The caller: the ``sub`` of a valid, unrevoked bearer token (its principal is provisioned on first
+        use), or ``local`` for a ``--no-auth`` server (http-api.md §1.1)."""
         if not self.auth:
             return LOCAL_PRINCIPAL
         header = request.headers.get("authorization", "")
@@ -76,11 +79,17 @@ class ApiContext:
                 headers=unauthorized,
             )
         try:
-            return verify_token(self.services.token_secret, token.strip())
+            return (await self.services.accounts.authenticate(token.strip())).sub
         except InvalidTokenError:
             raise ApiError(
                 401, "UNAUTHORIZED", "Unauthorized", "Invalid or expired access code.", headers=unauthorized
             ) from None
+        except TokenRevokedError:
+            raise ApiError(
+                401, "UNAUTHORIZED", "Unauthorized", "Access code has been revoked.", headers=unauthorized
+            ) from None
+        except AccountsUnavailableError:
+            raise ApiError(503, "SERVICE_UNAVAILABLE", "Service unavailable", "Service temporarily unavailable.") from None
 
 
 def rest_routes(api: ApiContext) -> list[BaseRoute]:
@@ -110,7 +119,7 @@ def _bind(api: ApiContext, handler: Any) -> Any:
 
 
 async def list_tools(api: ApiContext, request: Request) -> Response:
-    api.principal(request)
+    await api.principal(request)
     profile = request.query_params.get("profile", "full")
     if profile not in ("full", "compact"):
         raise validation_error(
@@ -128,12 +137,12 @@ def _spec_or_404(name: str) -> Any:
 
 
 async def get_tool(api: ApiContext, request: Request) -> Response:
-    api.principal(request)
+    await api.principal(request)
     return JSONResponse(_spec_or_404(request.path_params["name"]).tool_def())
 
 
 async def call_tool(api: ApiContext, request: Request) -> Response:
-    principal = api.principal(request)
+    principal = await api.principal(request)
     name = request.path_params["name"]
     _spec_or_404(name)
     declared = request.headers.get("content-length", "")
@@ -169,7 +178,7 @@ async def call_tool(api: ApiContext, request: Request) -> Response:
 
 
 async def info(api: ApiContext, request: Request) -> Response:
-    api.principal(request)
+    await api.principal(request)
     return JSONResponse(
         {
             "name": SERVICE_NAME,
@@ -202,13 +211,33 @@ def _flag(request: Request, name: str) -> bool:
 
 
 async def _current(api: ApiContext, request: Request) -> tuple[Project, int]:
-    return await api.services.projects.read(api.principal(request))
+    """The project the caller sees: the connected DAW's mirror when there is one, else the headless one."""
+    principal = await api.principal(request)
+    services = api.services
+    if services.settings.daw_mode != "headless":
+        mirrored = services.daw_hub.mirror_state(principal)
+        if mirrored is not None:
+            return mirrored
+    return await services.projects.read(principal)
 
 
 async def current_project(api: ApiContext, request: Request) -> Response:
     include_notes = _flag(request, "include_notes")
     include_automation = _flag(request, "include_automation")
-    project, version = await _current(api, request)
+    principal = await api.principal(request)
+    services = api.services
+    try:
+        remote = await read_remote_project(
+            services.daw_hub, principal, services.settings,
+            include_notes=include_notes, include_automation=include_automation,
+        )
+    except ToolError as exc:
+        raise ApiError(502, "DAW_ERROR", "DAW error", str(exc)) from None
+    if remote is not None:
+        snapshot, source, remote_version = remote
+        body_remote = {"project": snapshot, "source": source, "stateVersion": remote_version}
+        return JSONResponse(body_remote, headers={"X-Project-Source": source})
+    project, version = await services.projects.read(principal)
     body = {
         "project": project.to_snapshot(include_notes=include_notes, include_automation=include_automation),
         "source": HEADLESS_SOURCE,
@@ -218,7 +247,7 @@ async def current_project(api: ApiContext, request: Request) -> Response:
 
 
 async def snapshot_project(api: ApiContext, request: Request) -> Response:
-    api.principal(request)
+    await api.principal(request)
     _flag(request, "include_notes")
     _flag(request, "include_automation")
     # TODO(streams issue): client-snapshot mirrors do not exist yet, so no id can match one.

@@ -1,7 +1,7 @@
 """The server object in-process (no subprocess), on both async backends, over the memory store.
 
 The subprocess tests cover the real edges; these check server.py's own behaviour cheaply, including on
-trio, where aiosqlite cannot follow (hence ``memory_services``).
+trio (``memory_services``: headless projects in memory).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    # aiosqlite runs on asyncio only; the memory store is also exercised on trio in its own test.
-    return "asyncio"
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    # ``Database`` runs each transaction in a worker thread, so real SQLite works under both backends.
+    return str(request.param)
