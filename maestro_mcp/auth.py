@@ -16,12 +16,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
-from mcp.server.auth.provider import AccessToken
 
 from maestro_mcp.config import Settings
+
+if TYPE_CHECKING:  # the SDK is only needed by the /mcp verifier; token commands start without it
+    from mcp.server.auth.provider import AccessToken
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +160,8 @@ class JwtTokenVerifier:
         self._is_revoked = is_revoked
 
     async def verify_token(self, token: str) -> AccessToken | None:
+        from mcp.server.auth.provider import AccessToken
+
         try:
             claims = decode_token(self._secret, token)
         except InvalidTokenError as exc:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import anyio
 
-from maestro_mcp.accounts import REVOCATION_CACHE_SECONDS, Accounts
 from maestro_mcp.config import load_settings
-from maestro_mcp.store.db import Database
-from maestro_mcp.store.users import UserStore
+
+# The server's revocation cache (accounts.REVOCATION_CACHE_SECONDS), repeated so the CLI starts without
+# importing the accounts stack (it pulls in the MCP SDK; every command would pay for it).
+REVOCATION_NOTICE_SECONDS = 5
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -29,7 +30,7 @@ def add_revoke_parser(token_subparsers: argparse._SubParsersAction[argparse.Argu
         help="revoke a token, or every token of a principal",
         description="Revoke one access token (give the token, or '-' to read it from stdin), or with --user "
         "every token issued to that principal until now. A running server notices within "
-        f"{REVOCATION_CACHE_SECONDS:g} s.",
+        f"{REVOCATION_NOTICE_SECONDS:g} s.",
     )
     revoke.add_argument("token", nargs="?", help="the token to revoke ('-': read it from stdin)")
     revoke.add_argument("--user", "--sub", dest="user", help="revoke every token of this principal")
@@ -49,6 +50,10 @@ def run_token_revoke(args: argparse.Namespace) -> int:
         if not token:
             print("maestro-mcp token revoke: the token is empty", file=sys.stderr)
             return EXIT_USAGE
+    from maestro_mcp.accounts import Accounts
+    from maestro_mcp.store.db import Database
+    from maestro_mcp.store.users import UserStore
+
     settings = load_settings(data_dir=args.data_dir)
     db = Database(settings.effective_database_url)
     try:

@@ -16,6 +16,7 @@ from functools import cached_property
 import anyio
 
 from maestro_mcp.accounts import Accounts
+from maestro_mcp.agent.proposer import deterministic_proposer
 from maestro_mcp.agent.variation import VariationService
 from maestro_mcp.agent.variation_proposal import ProjectTarget
 from maestro_mcp.auth import token_secret
@@ -85,7 +86,9 @@ def _assemble(
         accounts=Accounts(settings, UserStore(db, settings.default_budget_cents)),
         conversations=ConversationStore(db),
         mirrors=mirrors,
-        variations=VariationService(db, projects, contexts=project_target),
+        variations=VariationService(
+            db, projects, contexts=project_target, proposer=deterministic_proposer(settings)
+        ),
         db=projects_db,
     )
 

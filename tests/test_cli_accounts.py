@@ -69,3 +69,9 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert run_cli("revoke", "--data-dir", str(tmp_path)) == 2
     assert run_cli("revoke", "tok", "--user", "ann", "--data-dir", str(tmp_path)) == 2
     assert "either a token or --user" in capsys.readouterr().err
+
+
+def test_revoke_help_quotes_the_servers_revocation_cache() -> None:
+    from maestro_mcp import accounts, cli_accounts
+
+    assert cli_accounts.REVOCATION_NOTICE_SECONDS == accounts.REVOCATION_CACHE_SECONDS

@@ -383,8 +383,10 @@ class Emitter:
             wire = type(event).model_validate(event.model_dump()).wire()
         except ValidationError as exc:
             raise ProtocolError(f"invalid {event.type} event: {exc.errors()[0]['msg']}") from exc
-        self.seq += 1
+        # Counted once sent: a send cancelled at its checkpoint (a time limit, a memory-stream send) delivered
+        # nothing, and the next event must take this number, or the wire would skip one.
+        await self._send(wire)
+        self.seq = event.seq
         self.history.append(event.type)
         if event.type == "complete":
             self.closed = True
-        await self._send(wire)

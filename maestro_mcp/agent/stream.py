@@ -50,11 +50,13 @@ async def run_stream(
     *,
     ids: Ids | None = None,
     trace_id: str | None = None,
+    history: list[dict[str, Any]] | None = None,
 ) -> None:
     """Emit the whole stream for ``request`` on ``ctx``. ``ids``/``trace_id`` let the edge know the trace
-    id before the first event (the ``X-Trace-Id`` header); by default they are minted here."""
+    id before the first event (the ``X-Trace-Id`` header); by default they are minted here. ``history``:
+    the conversation's earlier turns as chat messages (so far only the LLM answerer of REASONING reads it)."""
     ids = ids or Ids(request.seed, request.prompt)
-    run = StreamRun(deps, ctx, request, emitter, ids, trace_id or ids())
+    run = StreamRun(deps, ctx, request, emitter, ids, trace_id or ids(), history=list(history or ()))
     if deps.llm is not None:
         run.session = LlmSession(client=deps.llm, model=request.model or deps.llm.default_model, ledger=run.ledger,
                                  emitter=emitter, ctx=ctx, ids=ids, trace_id=run.trace_id, timeout=deps.llm_seconds)  # fmt: skip
@@ -141,8 +143,10 @@ async def _reasoning(run: StreamRun, intent: IntentResult) -> None:
     answer: str | None = None
     if asked and answerer is not None:
         if run.session is not None:
+            # ``history`` only when there is one: answerers written before conversations may not take it.
+            extra: dict[str, Any] = {"history": run.history} if run.history else {}
             answer = await answerer(run.request.prompt, intent=intent.intent, on_reasoning=_reasoning_sink(run),
-                                    ledger=run.ledger, model=run.session.model)  # fmt: skip
+                                    ledger=run.ledger, model=run.session.model, **extra)  # fmt: skip
         else:
             answer = await answerer(run.request.prompt, intent=intent.intent)
     if answer is None:

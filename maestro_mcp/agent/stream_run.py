@@ -8,7 +8,8 @@ runner). ``StreamRun.finish`` ends every stream the same way: ``budgetUpdate`` (
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,6 +23,8 @@ from .llm_models import UsageLedger
 from .modes.llm_batch import LlmSession
 from .stream_context import Ids, StreamContext, StreamRequest
 from .teams import TeamLimits
+
+logger = logging.getLogger(__name__)
 
 NO_CHANGE = "No change was made"
 
@@ -57,7 +60,7 @@ class AnswerQuestion(Protocol):
 
     async def __call__(
         self, prompt: str, *, intent: str | None = ..., on_reasoning: Callable[[str], Awaitable[None]] | None = ...,
-        ledger: UsageLedger | None = ..., model: str | None = ...,
+        ledger: UsageLedger | None = ..., model: str | None = ..., history: Sequence[dict[str, Any]] = ...,
     ) -> str | None: ...  # fmt: skip
 
 
@@ -112,6 +115,8 @@ class StreamRun:
     ledger: UsageLedger = field(default_factory=UsageLedger)
     session: LlmSession | None = None  # the request's LLM session, when an LLM is configured
     deterministic: bool = True  # state.deterministic: no LLM takes part
+    # The conversation's earlier turns as chat messages (sse.md §2.1 ``conversationId``), for the LLM only.
+    history: list[dict[str, Any]] = field(default_factory=list)
 
     async def emit(self, event: ev.Event) -> None:
         await self.emitter.emit(event)
@@ -121,13 +126,26 @@ class StreamRun:
 
     async def finish(self, success: bool, *, error: str | None = None, **extra: Any) -> None:
         cost = self.ledger.cost_cents / 100  # every LLM call that started is charged, also on failure
-        remaining = await self.deps.budget.charge(self.ctx.principal, cost)
-        await self.emit(ev.BudgetUpdateEvent(budget_remaining=round(remaining, 4), cost=cost))
         warnings = [*self.warnings, *(self.session.warnings if self.session else ()), *self.ledger.warnings]
+        try:
+            remaining = await self.deps.budget.charge(self.ctx.principal, cost)
+        except Exception:
+            # The stream still ends with budgetUpdate and complete (sse.md §5.6): a ledger that cannot be
+            # written is logged and reported, and the budget shown is what was left before this request.
+            logger.exception("stream %s: could not charge the budget of %s", self.trace_id, self.ctx.principal)
+            warnings.append("the usage of this request could not be recorded")
+            remaining = await self._remaining_or_zero()
+        await self.emit(ev.BudgetUpdateEvent(budget_remaining=round(remaining, 4), cost=cost))
         await self.emit(ev.CompleteEvent(success=success, trace_id=self.trace_id, error=error,
                                          warnings=list(dict.fromkeys(warnings)),
                                          input_tokens=self.ledger.last_prompt_tokens,
                                          context_window_tokens=self.ledger.context_window_tokens, **extra))  # fmt: skip
+
+    async def _remaining_or_zero(self) -> float:
+        try:
+            return await self.deps.budget.remaining(self.ctx.principal)
+        except Exception:
+            return 0.0
 
 
 async def emit_state(run: StreamRun, intent: IntentResult) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -21,19 +23,29 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from maestro_mcp.accounts import AccountsUnavailableError, LedgerBudget
 from maestro_mcp.agent.events import Emitter
-from maestro_mcp.agent.intent import Mode, classify_rules, classify_structured
+from maestro_mcp.agent.intent import Mode, classify_rules, classify_structured, offers_composition
 from maestro_mcp.agent.planner_compose import plan_from_prompt
 from maestro_mcp.agent.stream import AgentDeps, StaticBudget, prompt_from_slots, run_stream
 from maestro_mcp.agent.stream_context import Ids, RequestError, StreamRequest, open_context, parse_request
 from maestro_mcp.agent.stream_snapshot import parse_snapshot
 from maestro_mcp.prompts import PromptParseError, parse_stori_prompt
+from maestro_mcp.store.conversation_models import (
+    AssistantTurn,
+    ConversationHistory,
+    MessageAction,
+    ToolCallRecord,
+)
+from maestro_mcp.store.conversations import ConversationStore
 from maestro_mcp.store.mirrors import MirrorStore
+from maestro_mcp.transports.conversation_routes import not_found
 from maestro_mcp.transports.rest import ApiContext, ApiError, validation_error
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 8.0
+STORE_TURN_SECONDS = 10.0  # bound on persisting a turn after the stream, also after a disconnect
 STREAM_LIMIT, PREVIEW_LIMIT, WINDOW_SECONDS = 20, 30, 60.0
 _HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -87,6 +99,7 @@ class SseState:
     stream_rate: RateLimiter = field(default_factory=lambda: RateLimiter(STREAM_LIMIT))
     preview_rate: RateLimiter = field(default_factory=lambda: RateLimiter(PREVIEW_LIMIT))
     slots: StreamSlots = field(default_factory=lambda: StreamSlots(2))
+    conversations: ConversationStore | None = None  # None: conversationId gives no history, nothing stored
 
 
 def _frame(event: dict[str, Any]) -> bytes:
@@ -99,13 +112,14 @@ def _frame(event: dict[str, Any]) -> bytes:
 
 class EventStreamResponse(Response):
     """Runs ``produce(emitter)`` and writes its events as SSE frames. A disconnect (or a failed write)
-    cancels the producer; ``on_close`` runs once either way."""
+    cancels the producer; ``on_close`` runs once either way. ``tap`` sees every event as it is emitted."""
 
-    def __init__(self, produce: Any, trace_id: str, on_close: Any) -> None:
+    def __init__(self, produce: Any, trace_id: str, on_close: Any, tap: Any = None) -> None:
         super().__init__(status_code=200)
         self._produce = produce
         self._trace_id = trace_id
         self._on_close = on_close
+        self._tap = tap
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -125,9 +139,14 @@ class EventStreamResponse(Response):
                 logger.info("stream %s: client disconnected", self._trace_id)
                 tg.cancel_scope.cancel()
 
+            async def send_event(event: dict[str, Any]) -> None:
+                if self._tap is not None:
+                    self._tap(event)
+                await sender.send(event)
+
             async def produce() -> None:
                 async with sender:
-                    await self._produce(Emitter(sender.send))
+                    await self._produce(Emitter(send_event))
 
             tg.start_soon(watch)
             tg.start_soon(produce)
@@ -150,10 +169,11 @@ class EventStreamResponse(Response):
 def build_state(api: ApiContext) -> SseState:
     services = api.services
     settings = services.settings
-    deps = AgentDeps(settings=settings, budget=StaticBudget(settings), variations=services.variations)
-    return SseState(
-        deps=deps, mirrors=services.mirrors, slots=StreamSlots(settings.max_concurrent_compositions)
-    )
+    # http-api.md §1.1: ``--no-auth`` (principal ``local``) has no budget limit; otherwise the ledger.
+    budget = LedgerBudget(services.accounts) if api.auth else StaticBudget(settings)
+    deps = AgentDeps(settings=settings, budget=budget, variations=services.variations)
+    return SseState(deps=deps, mirrors=services.mirrors, slots=StreamSlots(settings.max_concurrent_compositions),
+                    conversations=services.conversations)  # fmt: skip
 
 
 def routes(api: ApiContext, state: SseState | None = None) -> list[BaseRoute]:
@@ -165,7 +185,11 @@ def routes(api: ApiContext, state: SseState | None = None) -> list[BaseRoute]:
     async def preview(request: Request) -> Response:
         return await _preview(api, sse, request)
 
+    async def message(request: Request) -> Response:
+        return await _stream(api, sse, request, conversation_id=request.path_params["conversation_id"])
+
     return [
+        Route("/api/v1/conversations/{conversation_id}/messages", message, methods=["POST"]),
         Route("/api/v1/maestro/stream", stream, methods=["POST"]),
         Route("/api/v1/compose/stream", stream, methods=["POST"]),
         Route("/api/v1/maestro/preview", preview, methods=["POST"]),
@@ -190,16 +214,30 @@ def _parse(body: Any, api: ApiContext) -> StreamRequest:
         raise validation_error(exc.errors) from None
 
 
-async def _stream(api: ApiContext, sse: SseState, request: Request) -> Response:
+async def _stream(
+    api: ApiContext, sse: SseState, request: Request, *, conversation_id: str | None = None
+) -> Response:
+    """A stream; with ``conversation_id`` (``POST /conversations/{id}/messages``, http-api.md §6) the
+    conversation must exist (404 before the stream) and the turn is stored after it. ``/maestro/stream``
+    with a ``conversationId`` only reads the history (an unknown id is no history, sse.md §2.1)."""
     principal = await api.principal(request)  # 401
     sse.stream_rate.check(principal)  # 429 RATE_LIMITED
     sse.slots.acquire(principal)  # 429 TOO_MANY_CONCURRENT
     handed_over = False
     try:
         body = _parse(await _body(request), api)  # 400, 422
-        if api.auth and await sse.deps.budget.remaining(principal) < 0.01:
-            raise ApiError(402, "BUDGET_EXHAUSTED", "Insufficient budget", "Your budget is used up.",
-                           budgetRemaining=await sse.deps.budget.remaining(principal))  # fmt: skip
+        if conversation_id is not None:
+            conversation_id = await _owned_conversation(sse, principal, conversation_id)  # 404
+        history = await _history(sse, principal, conversation_id or body.conversation_id)
+        if api.auth:
+            try:
+                remaining = await sse.deps.budget.remaining(principal)
+            except AccountsUnavailableError:  # fail closed (sse.md §2.2)
+                raise ApiError(503, "SERVICE_UNAVAILABLE", "Service unavailable",
+                               "Service temporarily unavailable.") from None  # fmt: skip
+            if remaining < 0.01:
+                raise ApiError(402, "BUDGET_EXHAUSTED", "Insufficient budget", "Your budget is used up.",
+                               budgetRemaining=remaining)  # fmt: skip
         settings = api.services.settings
         if body.project is None and settings.daw_mode == "daw":
             raise ApiError(
@@ -217,10 +255,18 @@ async def _stream(api: ApiContext, sse: SseState, request: Request) -> Response:
         logger.info("stream %s for %s (%s)", trace_id, principal, ctx.apply_target)
 
         async def produce(emitter: Emitter) -> None:
-            await run_stream(sse.deps, ctx, body, emitter, ids=ids, trace_id=trace_id)
+            await run_stream(sse.deps, ctx, body, emitter, ids=ids, trace_id=trace_id, history=history)
+
+        events: list[dict[str, Any]] = []  # kept only for a turn to store
+        store = sse.conversations if conversation_id is not None else None
+        if store is not None and conversation_id is not None:
+            produce = _storing_turn(
+                produce, events, store, principal, conversation_id, body, settings.llm_model
+            )
 
         handed_over = True
-        return EventStreamResponse(produce, trace_id, lambda: sse.slots.release(principal))
+        release = lambda: sse.slots.release(principal)  # noqa: E731
+        return EventStreamResponse(produce, trace_id, release, tap=events.append if store else None)
     finally:
         if not handed_over:
             sse.slots.release(principal)
@@ -261,3 +307,77 @@ async def _preview(api: ApiContext, sse: SseState, request: Request) -> Response
             "toolCalls": plan.tool_calls(), "notes": [], "errors": [], "warnings": plan.warnings,
         },
     })  # fmt: skip
+
+
+# -- conversations (http-api.md §6) ----------------------------------------------------------------------
+
+
+async def _owned_conversation(sse: SseState, principal: str, conversation_id: str) -> str:
+    try:
+        cid = str(uuid.UUID(conversation_id.strip())).lower()
+    except ValueError:
+        raise not_found(conversation_id) from None
+    if sse.conversations is None or not await sse.conversations.exists(principal, cid):
+        raise not_found(conversation_id)
+    return cid
+
+
+async def _history(sse: SseState, principal: str, conversation_id: str | None) -> list[dict[str, Any]]:
+    """The conversation as chat messages for the LLM: the summary of older turns first, then the last ones."""
+    if sse.conversations is None or not conversation_id:
+        return []
+    found: ConversationHistory = await sse.conversations.history(principal, conversation_id)
+    messages = [{"role": m.role, "content": m.content} for m in found.messages]
+    if found.summary:
+        messages.insert(0, {"role": "system", "content": "Earlier in this conversation:\n" + found.summary})
+    return messages
+
+
+def _storing_turn(produce: Any, events: list[dict[str, Any]], store: ConversationStore, principal: str,
+                  conversation_id: str, body: StreamRequest, model: str) -> Any:  # fmt: skip
+    """Wrap ``produce`` so the turn (``events``: what the response tapped) is stored when the stream ends:
+    also after a disconnect (shielded and bounded), so the conversation shows what the client saw."""
+    started = datetime.now(UTC)
+
+    async def run(emitter: Emitter) -> None:
+        try:
+            await produce(emitter)
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(STORE_TURN_SECONDS):
+                try:
+                    await store.store_turn(principal, conversation_id, prompt=body.prompt,
+                                           store_prompt=body.store_prompt, assistant=assistant_turn(events, body, model),
+                                           started_at=started)  # fmt: skip
+                except Exception:
+                    logger.exception("could not store the turn of conversation %s", conversation_id)
+
+    return run
+
+
+def assistant_turn(events: list[dict[str, Any]], body: StreamRequest, default_model: str) -> AssistantTurn:
+    """The assistant message of a streamed turn (http-api.md §6): its ``content``, tool calls, every event,
+    one action per tool call (a ``toolError`` is a failed one), tokens and cost."""
+    now = datetime.now(UTC)
+    content = "".join(str(e["content"]) for e in events if e.get("type") == "content")
+    calls: list[ToolCallRecord] = []
+    actions: list[MessageAction] = []
+    for e in events:
+        if e.get("type") == "toolCall":
+            calls.append(
+                ToolCallRecord(id=str(e["id"]), name=str(e["name"]), arguments=dict(e.get("params") or {}))
+            )
+            actions.append(MessageAction(id=str(e["id"]), action_type=str(e["name"]), success=True, timestamp=now,
+                                         description=str(e.get("label") or e["name"])))  # fmt: skip
+        elif e.get("type") == "toolError":
+            actions.append(MessageAction(id=str(uuid.uuid4()), action_type=str(e["name"]), success=False,
+                                         description=str(e["name"]), error_message=str(e.get("error")),
+                                         timestamp=now))  # fmt: skip
+    cost = sum(float(e.get("cost") or 0) for e in events if e.get("type") == "budgetUpdate")
+    tokens = sum(int(e.get("inputTokens") or 0) for e in events if e.get("type") == "complete")
+    state = next((e for e in events if e.get("type") == "state"), {})
+    deterministic = bool(state.get("deterministic", True))
+    return AssistantTurn(
+        content=content, model_used=None if deterministic else body.model or default_model, prompt_tokens=tokens,
+        cost_cents=round(cost * 100), tool_calls=calls, sse_events=events, actions=actions,
+        offers_composition=state.get("state") == "reasoning" and offers_composition(content),
+    )  # fmt: skip

@@ -22,3 +22,23 @@ async def test_every_step_ends_terminal_wherever_the_time_limit_lands(tmp_path: 
     if not events[-1]["success"]:
         assert events[-1]["error"] == "TIMEOUT"
         assert [e["fatal"] for e in events if e["type"] == "error"] == [True]
+
+
+class _BrokenLedger:
+    """A budget whose ledger cannot be written (a database gone mid-stream)."""
+
+    async def remaining(self, principal: str) -> float:
+        return 4.5
+
+    async def charge(self, principal: str, cost: float) -> float:
+        raise OSError("disk I/O error")
+
+
+async def test_a_ledger_that_cannot_be_charged_still_ends_the_stream(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.deps.budget = _BrokenLedger()
+    events = await harness.run("set the tempo to 92")
+    budget, complete = events[-2], events[-1]
+    assert (budget["type"], budget["budgetRemaining"]) == ("budgetUpdate", 4.5)
+    assert complete["type"] == "complete" and complete["success"] is True
+    assert "the usage of this request could not be recorded" in complete["warnings"]
