@@ -4,12 +4,16 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import re
 import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from maestro_mcp.config import Settings
 from maestro_mcp.daw.model import Project
@@ -51,25 +55,82 @@ class Ids:
         if self._seed is None:
             return str(uuid.uuid4())
         self._count += 1
-        return str(uuid.uuid5(SEED_NAMESPACE, f"{self._seed}\x00{self._prompt}\x00{self._count}"))
+        return seeded_uuid(f"{self._seed}\x00{self._prompt}\x00{self._count}")
+
+
+_SEED_PREFIX = SEED_NAMESPACE.bytes
+
+
+def seeded_uuid(name: str) -> str:
+    """``str(uuid.uuid5(SEED_NAMESPACE, name))`` without building a ``UUID`` object: a composition mints an
+    id per note change, hundreds per stream."""
+    digest = bytearray(hashlib.sha1(_SEED_PREFIX + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class ScratchStore:
     """A private copy of the base project: COMPOSING proposals run here, never on the project itself
-    (variations.md §3.1). Each call applies to a copy and swaps it in only when it succeeds."""
+    (variations.md §3.1). The scratch store owns its project, so calls apply in place (a stream makes ~20
+    of them; a whole-project copy each was most of a stream's time). What keeps a failed call from leaving a
+    half-applied change is a JSON record of the project taken before the call, which pydantic's serialiser
+    makes far faster than a copy; the project is rebuilt from it only when a failing call changed something.
+    Readers still get their own copy."""
 
     def __init__(self, base: Project, version: int) -> None:
-        self.project = base.model_copy(deep=True)
+        self.project = clone_model(base)
         self.version = version
 
     async def read(self, principal: str) -> tuple[Project, int]:
-        return self.project.model_copy(deep=True), self.version
+        return clone_model(self.project), self.version
 
     async def mutate(self, principal: str, fn: Callable[[Project], T]) -> tuple[T, int]:
-        draft = self.project.model_copy(deep=True)
-        result = fn(draft)  # an exception leaves the scratch project as it was
-        self.project = draft
+        before = self.project.model_dump_json()
+        try:
+            result = fn(self.project)
+        except BaseException:
+            # The scratch project is left as it was (the ProjectStore contract); most failing calls fail
+            # before they change anything, and then there is nothing to rebuild.
+            if self.project.model_dump_json() != before:
+                self.project = type(self.project).model_validate_json(before)
+            raise
         return result, self.version
+
+
+_ATOMIC = frozenset({str, int, float, bool, type(None)})
+M = TypeVar("M", bound=BaseModel)
+
+
+def clone_model(model: M) -> M:
+    """A deep copy of a tree of models, lists and dicts (what ``model_copy(deep=True)`` gives for the
+    project model, which shares nothing and has no cycles) without ``copy.deepcopy``'s memo bookkeeping:
+    several times faster on a project with hundreds of notes."""
+    return _clone(model)  # type: ignore[no-any-return]
+
+
+def _clone(value: Any) -> Any:
+    kind = type(value)
+    if kind in _ATOMIC:
+        return value
+    if kind is list:
+        return [v if type(v) in _ATOMIC else _clone(v) for v in value]
+    if kind is dict:
+        return {k: v if type(v) in _ATOMIC else _clone(v) for k, v in value.items()}
+    if isinstance(value, BaseModel):
+        fields = value.__dict__.copy()
+        for name, v in fields.items():
+            if type(v) not in _ATOMIC:
+                fields[name] = _clone(v)
+        new = object.__new__(kind)
+        # The slots pydantic's own copy sets; pydantic models are built this way by ``model_copy`` too.
+        object.__setattr__(new, "__dict__", fields)
+        object.__setattr__(new, "__pydantic_fields_set__", set(value.__pydantic_fields_set__))
+        object.__setattr__(new, "__pydantic_extra__", _clone(value.__pydantic_extra__))
+        object.__setattr__(new, "__pydantic_private__", _clone(value.__pydantic_private__))
+        return new
+    return copy.deepcopy(value)  # anything else (tuples, sets, enums): the general route
 
 
 # -- request (§2.1) ---------------------------------------------------------------------------------------

@@ -144,11 +144,14 @@ class Variation(Wire):
 # -- event payloads (sse.md §4.4; the stream adds type-independent ``seq`` and ``protocolVersion``) --------
 
 
+_SCALARS = frozenset({str, int, float, bool})
+
+
 def _without_none(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
+        return {k: v if type(v) in _SCALARS else _without_none(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_without_none(v) for v in value]
+        return [v if type(v) in _SCALARS else _without_none(v) for v in value]
     return value
 
 
@@ -170,8 +173,10 @@ def meta_event(variation: Variation) -> dict[str, Any]:
 
 
 def phrase_event(phrase: Phrase) -> dict[str, Any]:
-    body = phrase.model_dump(by_alias=True, mode="json", exclude={"sequence"})
-    return {"type": "phrase", **_without_none(body)}
+    # A phrase holds only typed models (no free-form dicts), so pydantic's exclude_none drops every None a
+    # recursive walk would, without walking hundreds of note changes in Python.
+    body = phrase.model_dump(by_alias=True, mode="json", exclude={"sequence"}, exclude_none=True)
+    return {"type": "phrase", **body}
 
 
 def done_event(variation_id: str, phrase_count: int, status: Literal["ready", "failed", "discarded"]) -> dict[str, Any]:

@@ -119,6 +119,8 @@ def _check_range(p: Param, x: float, path: str, issues: Issues) -> bool:
 
 
 def integer(p: Param, value: Any, path: str, issues: Issues) -> Any:
+    if type(value) is int:  # the common case (every note's pitch, velocity): no parsing, no float checks
+        return value if _check_range(p, value, path, issues) else INVALID
     x = as_number(value)
     if x is None:
         return mismatch(issues, path, "an integer", value)
@@ -130,7 +132,7 @@ def integer(p: Param, value: Any, path: str, issues: Issues) -> Any:
 
 
 def number(p: Param, value: Any, path: str, issues: Issues) -> Any:
-    x = as_number(value)
+    x = value if type(value) is int or type(value) is float else as_number(value)
     if x is None:
         return mismatch(issues, path, "a number", value)
     if not math.isfinite(x):

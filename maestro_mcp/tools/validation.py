@@ -40,14 +40,15 @@ _IMMUTABLE = (str, int, float, bool, type(None))
 # The spelling table of each declared object level (a ``fields`` tuple of the static catalog), built on first
 # use: rebuilding it per call cost more than validating the values (per note of a 128-note stori_add_notes).
 # Keyed by identity, holding the tuple so the id cannot be reused.
-_SPELLING_TABLES: dict[int, tuple[tuple[Param, ...], dict[str, tuple[Param, int]]]] = {}
+_SPELLING_TABLES: dict[int, tuple[tuple[Param, ...], dict[str, tuple[Param, int]], tuple[Param, ...]]] = {}
 
 
-def _spelling_table(fields: tuple[Param, ...]) -> dict[str, tuple[Param, int]]:
-    """Every accepted spelling of every field, with its rank: 0 canonical, 1 respelled, 2 alias, 3 respelled alias."""
+def _spelling_table(fields: tuple[Param, ...]) -> tuple[dict[str, tuple[Param, int]], tuple[Param, ...]]:
+    """Every accepted spelling of every field, with its rank: 0 canonical, 1 respelled, 2 alias, 3 respelled
+    alias; and the converting aliases among the fields (most levels, a note's included, have none)."""
     cached = _SPELLING_TABLES.get(id(fields))
     if cached is not None and cached[0] is fields:
-        return cached[1]
+        return cached[1], cached[2]
     by_spelling: dict[str, tuple[Param, int]] = {}
     for f in fields:
         for rank, names in ((1, _spellings(f.name)), (3, {s for a in f.aliases for s in _spellings(a)})):
@@ -56,8 +57,9 @@ def _spelling_table(fields: tuple[Param, ...]) -> dict[str, tuple[Param, int]]:
         by_spelling[f.name] = (f, 0)
         for a in f.aliases:
             by_spelling.setdefault(a, (f, 2))
-    _SPELLING_TABLES[id(fields)] = (fields, by_spelling)
-    return by_spelling
+    converting = tuple(f for f in fields if f.converts_to is not None)
+    _SPELLING_TABLES[id(fields)] = (fields, by_spelling, converting)
+    return by_spelling, converting
 
 
 def check_object(
@@ -68,7 +70,7 @@ def check_object(
     new_id_names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Validate one object level and return its normalised form: canonical names, fields order, defaults."""
-    by_spelling = _spelling_table(fields)
+    by_spelling, converting = _spelling_table(fields)
     chosen: dict[str, tuple[int, str, Any]] = {}
     for key, value in raw.items():
         hit = by_spelling.get(key) if isinstance(key, str) else None
@@ -89,23 +91,27 @@ def check_object(
 
     values: dict[str, Any] = {}
     for f in fields:
-        if f.name in chosen and chosen[f.name][2] is not None:
-            _, key, value = chosen[f.name]
-            path = join(prefix, f.name if key in _spellings(f.name) else key)
+        hit_value = chosen.get(f.name)
+        if hit_value is not None and hit_value[2] is not None:
+            rank, key, value = hit_value
+            # Ranks 0 and 1 are the spellings of the field's own name (see _spelling_table): the path says
+            # the canonical name; an alias keeps the name the caller wrote.
+            path = join(prefix, f.name if rank <= 1 else key)
             values[f.name] = check_value(f, value, path, issues)
     # Converting aliases fill their target only when the canonical parameter is absent (canonical wins).
-    for f in fields:
-        if f.converts_to is None or f.name not in values:
+    for f in converting:
+        if f.name not in values:
             continue
         value = values.pop(f.name)
-        if value is INVALID or f.converts_to in values:
+        target = f.converts_to
+        if value is INVALID or target is None or target in values:
             continue
         assert f.convert is not None
         try:
-            values[f.converts_to] = f.convert(value)
+            values[target] = f.convert(value)
         except ConversionError as exc:
             issues.error(exc.code, join(prefix, chosen[f.name][1]), str(exc))
-            values[f.converts_to] = INVALID
+            values[target] = INVALID
 
     out: dict[str, Any] = {}
     for f in fields:
