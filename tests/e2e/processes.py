@@ -78,14 +78,15 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=STOP_TIMEOUT)
 
 
-def start_http_server(data_dir: Path, log_dir: Path, *extra: str) -> HttpServer:
+def start_http_server(data_dir: Path, log_dir: Path, *extra: str, env: dict[str, str] | None = None) -> HttpServer:
+    """``maestro-mcp serve`` on a free loopback port, healthy; ``env`` adds settings to the child's environment."""
     port = free_port()
     log = log_dir / f"serve-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "maestro_mcp", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra],
             cwd=REPO,
-            env=child_env(),
+            env={**child_env(), **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

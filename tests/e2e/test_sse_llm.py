@@ -5,9 +5,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,15 +14,7 @@ import httpx
 import pytest
 
 from tests.agent.stream_support import EDITING, check_envelope, check_grammar, token_string
-from tests.e2e.processes import (
-    REPO,
-    STARTUP_TIMEOUT,
-    HttpServer,
-    child_env,
-    create_token,
-    free_port,
-    stop_process,
-)
+from tests.e2e.processes import HttpServer, create_token, start_http_server
 from tests.fakes.fake_openai import FakeOpenAI, FakeToolCall, Reply, run_in_thread
 
 pytestmark = pytest.mark.anyio
@@ -50,38 +39,9 @@ SCRIPT = [
 
 
 def start_llm_server(data_dir: Path, log_dir: Path, base_url: str) -> HttpServer:
-    """``serve`` with the LLM configured through its environment (processes.start_http_server passes flags
-    only, and strips every STORI_* variable)."""
-    port = free_port()
-    log = log_dir / f"serve-llm-{port}.log"
-    env = {
-        **child_env(),
-        "STORI_LLM_API_KEY": "sk-fake",
-        "STORI_LLM_BASE_URL": base_url,
-        "STORI_LLM_MODEL": MODEL,
-    }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "maestro_mcp", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-            cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = HttpServer(process, port, data_dir, log)
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{server.base}/api/v1/health", timeout=2).status_code == 200:
-                    return server
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not healthy after {STARTUP_TIMEOUT} s:\n{log.read_text()}")
-            time.sleep(0.2)
-    except BaseException:
-        stop_process(process)
-        raise
+    """A real server whose LLM is the fake OpenAI-compatible one."""
+    env = {"STORI_LLM_API_KEY": "sk-fake", "STORI_LLM_BASE_URL": base_url, "STORI_LLM_MODEL": MODEL}
+    return start_http_server(data_dir, log_dir, env=env)
 
 
 @pytest.fixture
