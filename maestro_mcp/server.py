@@ -42,6 +42,7 @@ from mcp_types import Resource as MCPResource
 from mcp_types import Tool as MCPTool
 from pydantic import AnyUrl
 
+from maestro_mcp.daw import router as daw_router
 from maestro_mcp.daw.remote import read_remote_project
 from maestro_mcp.prompts import (
     PromptArgumentError,
@@ -269,9 +270,9 @@ def _register_project_resources(server: MaestroServer) -> None:
     async def current_project_midi() -> bytes:
         from maestro_mcp.daw.export import project_to_midi
 
-        principal = _principal.get()
-        mirrored = services.daw_hub.mirror_state(principal) if services.settings.daw_mode != "headless" else None
-        project, _ = mirrored or await services.projects.read(principal)
+        project, _ = await daw_router.current_project(
+            _principal.get(), services.projects, services.settings, services.daw_hub
+        )
         return project_to_midi(project)
 
     server.add_resource(

@@ -51,6 +51,18 @@ async def execute(
     return await _headless(principal, projects, tool, params, warnings)
 
 
+async def current_project(
+    principal: str, projects: ProjectStore, settings: Settings, hub: DawHub | None
+) -> tuple[Project, int]:
+    """The project the principal sees (tools.md §4.1): the connected DAW's mirror when there is one and the
+    mode allows it, else the headless project. For exports, which need the model rather than a snapshot."""
+    if settings.daw_mode != "headless" and hub is not None:
+        mirrored = hub.mirror_state(principal)
+        if mirrored is not None:
+            return mirrored
+    return await projects.read(principal)
+
+
 async def _headless(
     principal: str,
     projects: ProjectStore,

@@ -29,7 +29,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
 from maestro_mcp.store.conversation_models import (
@@ -121,6 +121,11 @@ def _owned(principal: str, conversation_id: str) -> ColumnElement[bool]:
     return (conversations.c.user_id == principal) & (conversations.c.id == normalise_id(conversation_id))
 
 
+def _owned_row(conn: Connection, principal: str, conversation_id: str) -> RowMapping | None:
+    """The principal's conversation row, or None (another principal's counts as absent)."""
+    return conn.execute(select(conversations).where(_owned(principal, conversation_id))).mappings().one_or_none()
+
+
 def _count_messages() -> Any:
     return (
         select(func.count())
@@ -190,11 +195,7 @@ class ConversationStore:
 
     async def get(self, principal: str, conversation_id: str) -> Conversation | None:
         def run(conn: Connection) -> Conversation | None:
-            row = (
-                conn.execute(select(conversations).where(_owned(principal, conversation_id)))
-                .mappings()
-                .one_or_none()
-            )
+            row = _owned_row(conn, principal, conversation_id)
             if row is None:
                 return None
             messages = conn.execute(
@@ -307,9 +308,8 @@ class ConversationStore:
                 update(conversations).where(_owned(principal, conversation_id)).values(**values)
             ).rowcount:
                 return None
-            row = (
-                conn.execute(select(conversations).where(_owned(principal, conversation_id))).mappings().one()
-            )
+            row = _owned_row(conn, principal, conversation_id)
+            assert row is not None  # the update above matched it in this transaction
             return ConversationUpdate(
                 id=row["id"],
                 title=row["title"],
@@ -398,11 +398,7 @@ class ConversationStore:
         }
 
         def run(conn: Connection) -> bool:
-            row = (
-                conn.execute(select(conversations).where(_owned(principal, conversation_id)))
-                .mappings()
-                .one_or_none()
-            )
+            row = _owned_row(conn, principal, conversation_id)
             if row is None:
                 return False
             last: int | None = conn.execute(

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from maestro_mcp.accounts import AccountsUnavailableError, TokenRevokedError
 from maestro_mcp.auth import InvalidTokenError
-from maestro_mcp.daw import export
+from maestro_mcp.daw import export, router
 from maestro_mcp.daw.remote import read_remote_project
 from maestro_mcp.errors import ErrorCode, ToolError
 from maestro_mcp.server import LOCAL_PRINCIPAL
@@ -212,13 +212,10 @@ def _flag(request: Request, name: str) -> bool:
 
 async def _current(api: ApiContext, request: Request) -> tuple[Project, int]:
     """The project the caller sees: the connected DAW's mirror when there is one, else the headless one."""
-    principal = await api.principal(request)
     services = api.services
-    if services.settings.daw_mode != "headless":
-        mirrored = services.daw_hub.mirror_state(principal)
-        if mirrored is not None:
-            return mirrored
-    return await services.projects.read(principal)
+    return await router.current_project(
+        await api.principal(request), services.projects, services.settings, services.daw_hub
+    )
 
 
 async def current_project(api: ApiContext, request: Request) -> Response:

@@ -3,9 +3,8 @@ persistence (variations.md §4–§6)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,25 +30,6 @@ Store = MemoryProjectStore[Project]
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> Any:
     return request.param
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'maestro.db'}"
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    """A real SQLite file with every table."""
-    database = Database(db_url)
-    database.create_all()
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def projects() -> MemoryProjectStore[Project]:
-    return MemoryProjectStore(Project, Project.new, content=Project.canonical_form)
 
 
 @pytest.fixture
